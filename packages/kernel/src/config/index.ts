@@ -1,0 +1,2 @@
+// Owned by the config and plugin work; re-exported from the package root.
+export {};
