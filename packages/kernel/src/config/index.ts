@@ -1,2 +1,1 @@
-// Owned by the config and plugin work; re-exported from the package root.
-export {};
+export * from './plugin.js';
