@@ -1,2 +1,10 @@
-// Owned by the retry policy work; re-exported from the package root.
-export {};
+export type * from './attempt.js';
+export * from './classify.js';
+export * from './clock.js';
+export * from './deterministic-random.js';
+export * from './fallback.js';
+export * from './manual-clock.js';
+export * from './retry.js';
+export * from './retry-after.js';
+export type { JitterMode, RetryPolicy, RetryPolicyOptions } from './retry-policy.js';
+export { createRetryPolicy, retryPolicyOptionsSchema } from './retry-policy.js';
