@@ -1,0 +1,161 @@
+import { isCairnError } from '../errors/cairn-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { Storage } from './storage.js';
+
+/** Which copy of a mirror an event or a problem is about. */
+export interface MirrorCopyReference {
+  /** Position in the mirror: 0 is the primary, then the backups in the order given. */
+  readonly copy: number;
+  /** The copy's backend name (`memory`, `fs`, `s3`, …). */
+  readonly copyName: string;
+}
+
+/** A copy had no object at the key while another copy (or the listing) expected one. */
+export interface CopyMissingEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-missing';
+  /** The object's key. */
+  readonly key: string;
+}
+
+/** A copy's bytes do not match the digest recorded for them. */
+export interface CopyCorruptEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-corrupt';
+  /** The object's key. */
+  readonly key: string;
+  /** Hex SHA-256 the copy should have. */
+  readonly expected: string;
+  /** Hex SHA-256 of what was read, or a short description when the read stopped early. */
+  readonly actual: string;
+}
+
+/**
+ * A copy holds a whole, self-consistent object that differs from the primary's (found by
+ * `scrub`: a put that reached only some copies, or a backup that missed a later write).
+ */
+export interface CopyStaleEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-stale';
+  /** The object's key. */
+  readonly key: string;
+  /** Hex SHA-256 of the copy the mirror trusts. */
+  readonly expected: string;
+  /** Hex SHA-256 this copy holds. */
+  readonly actual: string;
+}
+
+/** Reading a copy failed for another reason than missing or corrupt data (I/O, permissions). */
+export interface CopyUnreadableEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-unreadable';
+  /** The object's key. */
+  readonly key: string;
+  /** The error the copy raised. */
+  readonly error: unknown;
+}
+
+/**
+ * No copy recorded a digest for the object (it was written around the mirror, to backends that
+ * keep none), so its bytes were served without verification.
+ */
+export interface CopyUnverifiedEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-unverified';
+  /** The object's key. */
+  readonly key: string;
+}
+
+/** A bad copy was rewritten with verified bytes from a good one. */
+export interface CopyRepairedEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-repaired';
+  /** The object's key. */
+  readonly key: string;
+  /** Hex SHA-256 of the bytes written. */
+  readonly sha256: string;
+  /** Position of the copy the bytes came from. */
+  readonly source: number;
+}
+
+/** Rewriting a bad copy failed; the read that found it still succeeded. */
+export interface RepairFailedEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'repair-failed';
+  /** The object's key. */
+  readonly key: string;
+  /** Why the repair failed (a `PRECONDITION_FAILED` means another writer got there first). */
+  readonly error: unknown;
+}
+
+/** One copy refused a put; the put as a whole rejects. */
+export interface CopyWriteFailedEvent extends MirrorCopyReference {
+  /** Event kind. */
+  readonly type: 'copy-write-failed';
+  /** The object's key. */
+  readonly key: string;
+  /** The error the copy raised. */
+  readonly error: unknown;
+}
+
+/**
+ * Everything a mirror reports about its copies. Events carry keys, digests and errors, never
+ * object content.
+ */
+export type MirrorEvent =
+  | CopyMissingEvent
+  | CopyCorruptEvent
+  | CopyStaleEvent
+  | CopyUnreadableEvent
+  | CopyUnverifiedEvent
+  | CopyRepairedEvent
+  | RepairFailedEvent
+  | CopyWriteFailedEvent;
+
+/** Receives {@link MirrorEvent}s; a throwing listener is logged and otherwise ignored. */
+export type MirrorEventListener = (event: MirrorEvent) => void;
+
+/** Sends an event to the listener and the logger. */
+export type MirrorEventReporter = (event: MirrorEvent) => void;
+
+/** Reference to copy `index` of `copies`, for events and error details. */
+export function copyReference(copies: readonly Storage[], index: number): MirrorCopyReference {
+  return { copy: index, copyName: copies[index]?.name ?? 'unknown' };
+}
+
+/** `copy 0 (fs, primary)`: how messages name a copy. */
+export function describeCopy(copies: readonly Storage[], index: number): string {
+  const name = copies[index]?.name ?? 'unknown';
+  return index === 0 ? `copy 0 (${name}, primary)` : `copy ${index} (${name})`;
+}
+
+/** Builds the reporter a mirror uses: every event to `listener` and as a warning to `logger`. */
+export function createEventReporter(
+  logger: Logger,
+  listener: MirrorEventListener | undefined,
+): MirrorEventReporter {
+  return (event) => {
+    const { error, ...fields } = event as MirrorEvent & { error?: unknown };
+    logger.warn(
+      error === undefined ? fields : { ...fields, error: summariseError(error) },
+      `mirror ${event.type}`,
+    );
+    if (listener === undefined) return;
+    try {
+      listener(event);
+    } catch (listenerError) {
+      // A broken listener must not turn a successful read into a failure.
+      logger.error(
+        { type: event.type, error: summariseError(listenerError) },
+        'mirror onEvent listener threw',
+      );
+    }
+  };
+}
+
+/** Code and message only: causes may hold request objects that are not safe to log. */
+export function summariseError(error: unknown): { code?: string; message: string } {
+  if (isCairnError(error)) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { message: error.message };
+  return { message: String(error) };
+}

@@ -1,0 +1,174 @@
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import { validateKey, validatePrefix } from './keys.js';
+import { listFromPages } from './list-pages.js';
+import type { MirrorContext } from './mirrored-storage-context.js';
+import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
+import { createEventReporter, describeCopy } from './mirrored-storage-events.js';
+import { type MirroredStorageOptions, resolveMirrorOptions } from './mirrored-storage-options.js';
+import { type CopyProblem, noGoodCopy, reportProblem } from './mirrored-storage-problems.js';
+import { digestFromOtherCopies, getMirrored } from './mirrored-storage-read.js';
+import { type ScrubOptions, type ScrubReport, scrubMirror } from './mirrored-storage-scrub.js';
+import { putMirrored } from './mirrored-storage-write.js';
+import type {
+  DeleteOptions,
+  GetOptions,
+  ListOptions,
+  ListPageOptions,
+  ObjectInfo,
+  PutOptions,
+  Storage,
+  StorageBody,
+  StorageCapabilities,
+} from './storage.js';
+
+/** A storage that keeps every object on two or more backends and heals them from each other. */
+export interface MirroredStorage extends Storage {
+  /** The copies, primary first, then the backups in the order given. */
+  readonly copies: readonly Storage[];
+  /**
+   * Reads every copy of every object under a prefix (the union of all copies' listings, so an
+   * object the primary lost is found too), compares each with its recorded digest and with the
+   * copy the mirror trusts (the primary when it is good), and rewrites the copies that are
+   * missing, corrupt or stale. Reads every byte of every copy: run it on a schedule, not on a
+   * hot path.
+   */
+  scrub(options?: ScrubOptions): Promise<ScrubReport>;
+}
+
+/**
+ * Mirrors objects over a primary and one or more backups, possibly of different kinds
+ * (local disk + S3).
+ *
+ * - `put` writes every copy, streaming the body once (see {@link putMirrored} for conditional
+ *   writes, which the primary arbitrates). The etag callers see is the primary's.
+ * - `get` verifies the bytes against their recorded SHA-256, falls back to the next copy when
+ *   a copy is missing, corrupt or unreadable, and rewrites the bad copies from the good one.
+ *   It never returns bytes that failed verification. Ranged reads are refused: a slice cannot
+ *   be verified.
+ * - `head` asks the primary, then the backups if the primary lacks the object.
+ * - `list` and `listPage` trust the primary's listing; `scrub` finds what only backups hold.
+ * - `delete` removes the backups first and the primary last, so a delete that fails half-way
+ *   leaves an object that is still readable, not one a read would resurrect from a backup.
+ *
+ * @throws CairnError `INVALID_OPTIONS` when fewer than two copies are given or an option is
+ *   malformed.
+ *
+ * @example
+ * const storage = createMirroredStorage({
+ *   copies: { primary: createFsStorage({ root: '.cairn' }), backups: [s3] },
+ *   onEvent: (event) => console.warn(event.type, event.key),
+ * });
+ */
+export function createMirroredStorage(options: MirroredStorageOptions): MirroredStorage {
+  const resolved = resolveMirrorOptions(options);
+  const { copies, name } = resolved;
+  const primary = copies[0] as Storage;
+  const logger = resolved.logger.child({ backend: name });
+  const context: MirrorContext = {
+    copies,
+    name,
+    report: createEventReporter(logger, resolved.onEvent),
+    logger,
+    bufferLimitBytes: resolved.bufferLimitBytes,
+    repair: resolved.repair,
+  };
+  const keyLimits = copies.flatMap((copy) =>
+    copy.capabilities.maxKeyBytes === undefined ? [] : [copy.capabilities.maxKeyBytes],
+  );
+  const maxKeyBytes = keyLimits.length === 0 ? undefined : Math.min(...keyLimits);
+  const keyRules = {
+    backend: name,
+    ...(maxKeyBytes === undefined ? {} : { maxBytes: maxKeyBytes }),
+  };
+  const capabilities: StorageCapabilities = {
+    conditionalWrites: primary.capabilities.conditionalWrites,
+    rangedReads: false,
+    sha256: true,
+    atomicPut: copies.every((copy) => copy.capabilities.atomicPut),
+    ...(maxKeyBytes === undefined ? {} : { maxKeyBytes }),
+  };
+
+  const storage: MirroredStorage = {
+    name,
+    capabilities,
+    copies,
+
+    async put(key: string, body: StorageBody, putOptions: PutOptions = {}): Promise<ObjectInfo> {
+      validateKey(key, keyRules);
+      return putMirrored(context, key, body, putOptions);
+    },
+
+    async get(key: string, getOptions: GetOptions = {}) {
+      validateKey(key, keyRules);
+      return getMirrored(context, key, getOptions);
+    },
+
+    async head(key: string): Promise<ObjectInfo | undefined> {
+      validateKey(key, keyRules);
+      const problems: CopyProblem[] = [];
+      for (const [index, copy] of copies.entries()) {
+        let info: ObjectInfo | undefined;
+        try {
+          info = await copy.head(key);
+        } catch (error) {
+          problems.push({ kind: 'unreadable', index, error });
+          continue;
+        }
+        if (info === undefined) {
+          problems.push({ kind: 'missing', index });
+          continue;
+        }
+        // Only worth reporting once another copy shows the object does exist.
+        for (const problem of problems) reportProblem(context, key, problem);
+        return publicInfo(
+          info,
+          recordedDigest(info) ?? (await digestFromOtherCopies(context, key, index)),
+        );
+      }
+      if (problems.every((problem) => problem.kind === 'missing')) return undefined;
+      throw noGoodCopy(context, key, problems);
+    },
+
+    list(listOptions: ListOptions = {}): AsyncIterable<ObjectInfo> {
+      return listFromPages((page) => storage.listPage(page), listOptions, name);
+    },
+
+    async listPage(listOptions: ListPageOptions = {}) {
+      validatePrefix(listOptions.prefix ?? '', keyRules);
+      const page = await primary.listPage(listOptions);
+      return { ...page, objects: page.objects.map((info) => publicInfo(info)) };
+    },
+
+    async delete(key: string, deleteOptions: DeleteOptions = {}): Promise<void> {
+      validateKey(key, keyRules);
+      const results = await Promise.allSettled(
+        copies.slice(1).map((backup) => backup.delete(key, deleteOptions)),
+      );
+      const failed = results.findIndex((result) => result.status === 'rejected');
+      if (failed >= 0) {
+        const error = (results[failed] as PromiseRejectedResult).reason;
+        throw new CairnError({
+          code: isCairnError(error) ? error.code : 'TRANSIENT_IO',
+          ...(isCairnError(error) ? { retryable: error.retryable } : {}),
+          backend: name,
+          message: `Deleting "${key}" from ${describeCopy(copies, failed + 1)} failed, so the primary was left untouched and the object is still readable. Retry the delete.`,
+          cause: error,
+          details: { key, copy: failed + 1 },
+        });
+      }
+      await primary.delete(key, deleteOptions);
+    },
+
+    async close(): Promise<void> {
+      const results = await Promise.allSettled(copies.map((copy) => copy.close?.()));
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+    },
+
+    scrub(scrubOptions: ScrubOptions = {}): Promise<ScrubReport> {
+      validatePrefix(scrubOptions.prefix ?? '', keyRules);
+      return scrubMirror(context, scrubOptions);
+    },
+  };
+  return storage;
+}
