@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * One plugin picked in the config: `use:` names it (a short name such as `fs`, a package name,
+ * or a `./path` to a local module) and `options:` is checked later by the plugin's own schema.
+ */
+export const pluginReferenceSchema = z
+  .object({
+    /** Short name, package name or `./relative/path.js`. */
+    use: z.string().trim().min(1, 'expected a plugin name such as "fs", a package name or ./path'),
+    /** The plugin's options; an empty `options:` counts as none. */
+    options: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .transform((options) => options ?? {}),
+  })
+  .strict();
+
+/** A validated plugin reference. */
+export type PluginReference = z.output<typeof pluginReferenceSchema>;
+
+/**
+ * Project-wide retry defaults. Only the shape is checked here; the retry engine gives the
+ * meaning (and the defaults for what is left out).
+ */
+export const retryConfigSchema = z
+  .object({
+    /** Attempts in total, the first included. */
+    maxAttempts: z.number().int().min(1),
+    /** Wait before the second attempt. */
+    initialDelayMs: z.number().min(0),
+    /** Growth of the wait from one attempt to the next. */
+    multiplier: z.number().min(1),
+    /** Longest single wait. */
+    maxDelayMs: z.number().min(0),
+    /** Give up once this much time has passed since the first attempt. */
+    deadlineMs: z.number().positive(),
+    /** How waits are randomised. */
+    jitter: z.enum(['full', 'none', 'decorrelated']),
+  })
+  .partial()
+  .strict();
+
+/** Where and how much the application logs. */
+export const loggingConfigSchema = z
+  .object({
+    /** Lowest level written (pino's level names). */
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    /** Log file, relative to the project directory; the app keeps the terminal for its UI. */
+    file: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+/** Facts about the project itself. */
+export const projectConfigSchema = z
+  .object({
+    /** A human name shown by the monitor and recorded in lineage. */
+    name: z.string().min(1),
+  })
+  .strict();
+
+/** The schema of `cairn.config.yaml`. Unknown keys are refused at every level. */
+export const cairnConfigSchema = z
+  .object({
+    /** Where checkpoints, runs and artifacts are kept. Required. */
+    storage: pluginReferenceSchema,
+    /** A second storage every write is mirrored to. */
+    backup: pluginReferenceSchema.optional(),
+    /** Where the catalog looks for metadata a sidecar lacks, in order. */
+    metadataSources: z.array(pluginReferenceSchema).default([]),
+    /** Lineage exporters (DOT, Mermaid, OpenLineage…). */
+    exporters: z.array(pluginReferenceSchema).default([]),
+    /** Retry defaults for the whole project. */
+    retry: retryConfigSchema.optional(),
+    /** Application logging. */
+    logging: loggingConfigSchema.optional(),
+    /** The project's own facts. */
+    project: projectConfigSchema.optional(),
+  })
+  .strict();
+
+/** A validated `cairn.config.yaml`. */
+export type CairnConfig = z.output<typeof cairnConfigSchema>;
+
+/** The top-level keys `cairn.config.yaml` accepts. */
+export const cairnConfigKeys: readonly string[] = Object.keys(cairnConfigSchema.shape);
