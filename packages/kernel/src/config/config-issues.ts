@@ -81,11 +81,13 @@ export function locateIssues(issues: readonly SchemaIssue[], context: IssueConte
       const known = knownKeysAt(context.schema, issue.path);
       for (const key of issue.keys) {
         const suggestion = known ? closestMatch(key, known) : undefined;
-        const parts = [`unknown ${context.noun}`];
-        if (suggestion) parts.push(`; did you mean "${suggestion}"?`);
-        if (known)
-          parts.push(`${suggestion ? '' : '.'} Known ${context.noun}s: ${known.join(', ')}`);
-        add([...segments, key], issue.code, parts.join(''), 'key');
+        let message = `unknown ${context.noun}`;
+        if (known?.length === 0) message += `: none are accepted here`;
+        else if (known) {
+          message += suggestion ? `; did you mean "${suggestion}"?` : '.';
+          message += ` Known ${context.noun}s: ${known.join(', ')}`;
+        }
+        add([...segments, key], issue.code, message, 'key');
       }
       continue;
     }
