@@ -203,6 +203,24 @@ describe('retry', () => {
       expect(starts).toEqual([0, 1_234]);
     });
 
+    it('does not let a server wait inflate later decorrelated backoff', async () => {
+      const clock = createManualClock();
+      const throttled = Object.assign(new Error('rate limited'), { status: 429, retryAfter: 5 });
+      const { operation, starts } = scripted(clock, [throttled, transient('2')], 'ok');
+      const result = settle(
+        retry(operation, {
+          clock,
+          jitter: 'decorrelated',
+          initialDelayMs: 100,
+          random: () => 0.5,
+        }),
+      );
+      await clock.runAll();
+      expect((await result).status).toBe('fulfilled');
+      // After the 5 s server wait, backoff goes on from the initial delay: 100 + 0.5 * 200.
+      expect(starts).toEqual([0, 5_000, 5_200]);
+    });
+
     it('uses the backoff wait when a classifier asks for an unusable one', async () => {
       const clock = createManualClock();
       const decisions: RetryDecision[] = [
@@ -283,6 +301,19 @@ describe('retry', () => {
       expect(isCairnError(error, 'DEADLINE_EXCEEDED')).toBe(true);
       expect((error as CairnError).cause).toBe(throttled);
       expect((error as CairnError).details.delayMs).toBe(60_000);
+    });
+
+    it('does not take a wait that would end exactly at it', async () => {
+      const clock = createManualClock();
+      const { operation, starts } = scripted(clock, [transient('1')], 'ok');
+      const settled = settle(
+        retry(operation, { clock, jitter: 'none', initialDelayMs: 1_000, deadlineMs: 1_000 }),
+      );
+      const result = await settled;
+      expect(result.status === 'rejected' && isCairnError(result.error, 'DEADLINE_EXCEEDED')).toBe(
+        true,
+      );
+      expect(starts).toEqual([0]);
     });
 
     it('still allows a wait that ends before it', async () => {

@@ -1,9 +1,10 @@
-// Why a hand-written loop and not cockatiel or p-retry: Cairn's tests must be deterministic,
-// so time and randomness are injected (a manual clock, a sequence of random numbers), which
-// neither library lets us do for its waits. The classifier must be able to say "retry after
-// exactly N ms" from a server's Retry-After, we want AWS's decorrelated jitter, one fallback
-// chain shared by the kernel and the LLM archive, and every failure as one CairnError type
-// with the original error as cause. All of that is a couple of hundred lines we can own.
+// Why a hand-written loop and not cockatiel or p-retry: we need, together, a clock and a
+// random source passed in as policy fields (so tests are deterministic without patching global
+// timers), a classifier that can answer "retry after exactly N ms" from a server's
+// Retry-After and have it honoured against the deadline, full, none and decorrelated jitter,
+// one fallback chain shared by the kernel and the LLM archive, and every failure as one
+// CairnError type that keeps the original error as its cause. Adapting a library to all of
+// that would cost more than the couple of hundred lines here, which we own and can test.
 import { CairnError } from '../errors/cairn-error.js';
 import type { AttemptContext } from './attempt.js';
 import { countAttempts, describeError, runAttempts } from './attempt-loop.js';
