@@ -86,9 +86,7 @@ export function resolveMirrorOptions(options: MirroredStorageOptions): ResolvedM
   const parsed = mirroredStorageOptionsSchema.safeParse(options);
   const backend = nameOf(options);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.length === 0 ? 'options' : issue.path.join('.')}: ${issue.message}`,
-    );
+    const problems = describeIssues(parsed.error.issues, options);
     throw new CairnError({
       code: 'INVALID_OPTIONS',
       backend,
@@ -117,6 +115,22 @@ export function resolveMirrorOptions(options: MirroredStorageOptions): ResolvedM
     repair: value.repair,
     name: value.name,
   };
+}
+
+/**
+ * `path: message` per issue. A bad `copies` fails both union branches and zod reports only
+ * "Invalid input"; the branch matching the form the caller used (list or primary/backups)
+ * holds the useful messages.
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], options: unknown): string[] {
+  const copies = (options as { copies?: unknown } | undefined)?.copies;
+  return issues.flatMap((issue) => {
+    if (issue.code === 'invalid_union' && issue.path.join('.') === 'copies') {
+      const branch = issue.errors[Array.isArray(copies) ? 0 : 1] ?? [];
+      return branch.map((inner) => `${['copies', ...inner.path].join('.')}: ${inner.message}`);
+    }
+    return [`${issue.path.length === 0 ? 'options' : issue.path.join('.')}: ${issue.message}`];
+  });
 }
 
 function nameOf(options: unknown): string {

@@ -165,7 +165,7 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
       if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
     },
 
-    scrub(scrubOptions: ScrubOptions = {}): Promise<ScrubReport> {
+    async scrub(scrubOptions: ScrubOptions = {}): Promise<ScrubReport> {
       validatePrefix(scrubOptions.prefix ?? '', keyRules);
       return scrubMirror(context, scrubOptions);
     },

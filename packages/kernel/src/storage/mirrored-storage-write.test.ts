@@ -1,0 +1,319 @@
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import { readAll, sha256Of } from './body.js';
+import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
+import { createMirroredStorage } from './mirrored-storage.js';
+import { digestMetadataKey } from './mirrored-storage-digest.js';
+import type { MirrorEvent } from './mirrored-storage-events.js';
+import type { ObjectInfo, PutOptions, Storage, StorageBody } from './storage.js';
+
+async function text(storage: Storage, key: string): Promise<string> {
+  return (await readAll((await storage.get(key)).body)).toString('utf8');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<CairnError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
+  return error;
+}
+
+/** A stream of `count` chunks of `chunkSize` bytes that counts how many it has produced. */
+function countingStream(count: number, chunkSize: number) {
+  const state = { produced: 0 };
+  const stream = new Readable({
+    read() {
+      if (state.produced === count) {
+        this.push(null);
+        return;
+      }
+      state.produced += 1;
+      this.push(Buffer.alloc(chunkSize, state.produced % 256));
+    },
+  });
+  return { stream, state };
+}
+
+/**
+ * A backend that reads the whole body before storing it, as a network backend does; unlike the
+ * memory backend, it sees an error on the body stream.
+ */
+function consumingStorage(memory: MemoryStorage): Storage {
+  return {
+    ...memory,
+    put: async (key: string, body: StorageBody, options?: PutOptions) => {
+      const bytes = await readAll(body as Readable);
+      return memory.put(key, bytes, options);
+    },
+  };
+}
+
+function refusingPuts(memory: MemoryStorage, error: CairnError): Storage {
+  return {
+    ...memory,
+    put: async () => {
+      throw error;
+    },
+  };
+}
+
+function withoutDigests(memory: MemoryStorage): Storage {
+  const strip = (info: ObjectInfo): ObjectInfo => {
+    const { sha256: _sha256, ...rest } = info;
+    return rest;
+  };
+  return {
+    ...memory,
+    capabilities: { ...memory.capabilities, sha256: false },
+    put: async (key, body, options) => strip(await memory.put(key, body, options)),
+    get: async (key, options) => {
+      const result = await memory.get(key, options);
+      return { ...result, info: strip(result.info) };
+    },
+    head: async (key) => {
+      const info = await memory.head(key);
+      return info === undefined ? undefined : strip(info);
+    },
+  };
+}
+
+describe('mirrored puts', () => {
+  it('streams one body to every copy, moving at the pace of the slowest', async () => {
+    const primary = createMemoryStorage();
+    const backupMemory = createMemoryStorage();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Storage = {
+      ...backupMemory,
+      put: async (key, body, options) => {
+        await gate;
+        return backupMemory.put(key, body, options);
+      },
+    };
+    const mirror = createMirroredStorage({ copies: [primary, slow] });
+    const chunks = 1000;
+    const { stream, state } = countingStream(chunks, 16 * 1024);
+    const writing = mirror.put('big', stream);
+    for (let turn = 0; turn < 50; turn++) await nextTurn();
+    // The backup has not read a byte, so the source may only fill the stream buffers.
+    expect(state.produced).toBeLessThan(10);
+    release();
+    const info = await writing;
+    expect(state.produced).toBe(chunks);
+    expect(info.size).toBe(chunks * 16 * 1024);
+    const primaryBytes = await readAll((await primary.get('big')).body);
+    expect(sha256Of(primaryBytes)).toBe(info.sha256);
+    expect((await backupMemory.head('big'))?.sha256).toBe(info.sha256);
+  });
+
+  it('rejects with the error of a copy that fails, and reports it', async () => {
+    const failure = new CairnError({ code: 'TRANSIENT_IO', backend: 's3', message: 'Slow down.' });
+    const primary = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [primary, refusingPuts(createMemoryStorage(), failure)],
+      onEvent: (event) => events.push(event),
+    });
+    const { stream } = countingStream(64, 1024);
+    await expect(mirror.put('a', stream)).rejects.toBe(failure);
+    expect(events).toEqual([
+      { type: 'copy-write-failed', key: 'a', copy: 1, copyName: 'memory', error: failure },
+    ]);
+    // Left on the copy that took it: a failed put's outcome is unknown, reads repair, and
+    // deleting it would have destroyed the previous version of an overwrite.
+    expect((await primary.head('a'))?.size).toBe(64 * 1024);
+  });
+
+  it('rejects with the first copy error when every copy fails', async () => {
+    const first = new CairnError({ code: 'PERMANENT_IO', backend: 'fs', message: 'Read-only.' });
+    const second = new CairnError({ code: 'TRANSIENT_IO', backend: 's3', message: 'Reset.' });
+    const mirror = createMirroredStorage({
+      copies: [
+        refusingPuts(createMemoryStorage(), first),
+        refusingPuts(createMemoryStorage(), second),
+      ],
+    });
+    await expect(mirror.put('a', countingStream(8, 1024).stream)).rejects.toBe(first);
+  });
+
+  it('fails without storing anything when the body stream fails', async () => {
+    const memories = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies: memories.map(consumingStorage) });
+    const body = new Readable({ read() {} });
+    body.push(Buffer.from('partial '));
+    const writing = mirror.put('a', body);
+    await nextTurn();
+    body.destroy(new Error('upstream connection lost'));
+    const error = await rejection(writing);
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.message).toContain('Reading the body for "a" failed');
+    expect((error.cause as Error).message).toBe('upstream connection lost');
+    for (const memory of memories) expect(await memory.head('a')).toBeUndefined();
+  });
+
+  it('refuses a body whose digest differs from expectedSha256 on every copy', async () => {
+    const copies = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies });
+    const error = await rejection(
+      mirror.put('a', 'actual', { expectedSha256: sha256Of('something else') }),
+    );
+    expect(error.code).toBe('CORRUPT_DATA');
+    for (const copy of copies) expect(await copy.head('a')).toBeUndefined();
+  });
+
+  it('records its own digest over a caller-supplied cairn-sha256 entry', async () => {
+    const copies = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies });
+    const forged = sha256Of('forged');
+    await mirror.put('a', 'real', { metadata: { [digestMetadataKey]: forged, kept: 'yes' } });
+    for (const copy of copies) {
+      expect((await copy.head('a'))?.metadata).toEqual({
+        kept: 'yes',
+        [digestMetadataKey]: sha256Of('real'),
+      });
+    }
+  });
+
+  it('writes the primary first when a copy keeps no digest, so the backup records it', async () => {
+    const primaryMemory = createMemoryStorage();
+    const backupMemory = createMemoryStorage();
+    const mirror = createMirroredStorage({
+      copies: [withoutDigests(primaryMemory), withoutDigests(backupMemory)],
+    });
+    const info = await mirror.put('a', Readable.from([Buffer.from('str'), Buffer.from('eam')]));
+    expect(info.sha256).toBe(sha256Of('stream'));
+    // The primary got the stream before its digest was known; the backup was written after.
+    expect((await primaryMemory.head('a'))?.metadata).toBeUndefined();
+    expect((await backupMemory.head('a'))?.metadata).toEqual({
+      [digestMetadataKey]: sha256Of('stream'),
+    });
+    primaryMemory.corrupt('a', 'rotten');
+    expect(await text(mirror, 'a')).toBe('stream');
+  });
+});
+
+describe('mirrored conditional puts', () => {
+  it('lets exactly one of ten racing creates win, and the backup holds the winner', async () => {
+    const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies: [primary, backup] });
+    const attempts = Array.from({ length: 10 }, (_, writer) =>
+      mirror.put('versions/v1', Readable.from([Buffer.from(`writer ${writer}`)]), {
+        ifNoneMatch: '*',
+      }),
+    );
+    const results = await Promise.allSettled(attempts);
+    const winners = results.flatMap((result, writer) =>
+      result.status === 'fulfilled' ? [writer] : [],
+    );
+    expect(winners).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        expect(isCairnError(result.reason, 'PRECONDITION_FAILED')).toBe(true);
+      }
+    }
+    const expected = `writer ${winners[0]}`;
+    expect(await text(primary, 'versions/v1')).toBe(expected);
+    expect(await text(backup, 'versions/v1')).toBe(expected);
+    expect((await backup.head('versions/v1'))?.metadata?.[digestMetadataKey]).toBe(
+      sha256Of(expected),
+    );
+  });
+
+  it('compares ifMatch with the primary etag and leaves the backup alone when it fails', async () => {
+    const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies: [primary, backup] });
+    const first = await mirror.put('alias', 'v1');
+    const second = await mirror.put('alias', 'v2', { ifMatch: first.etag });
+    expect(second.etag).toBe((await primary.head('alias'))?.etag);
+    expect(await text(backup, 'alias')).toBe('v2');
+
+    const error = await rejection(mirror.put('alias', 'v3', { ifMatch: first.etag }));
+    expect(error.code).toBe('PRECONDITION_FAILED');
+    expect(await text(backup, 'alias')).toBe('v2');
+  });
+
+  it('says the primary committed when a backup then fails, keeping the code', async () => {
+    const failure = new CairnError({ code: 'TRANSIENT_IO', backend: 's3', message: 'Timeout.' });
+    const primary = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [primary, refusingPuts(createMemoryStorage(), failure)],
+      onEvent: (event) => events.push(event),
+    });
+    const error = await rejection(mirror.put('v1', 'content', { ifNoneMatch: '*' }));
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.cause).toBe(failure);
+    expect(error.message).toContain('not a lost conditional write');
+    expect(error.details).toMatchObject({
+      copy: 1,
+      primaryCommitted: true,
+      primaryEtag: (await primary.head('v1'))?.etag,
+    });
+    expect(events.map((event) => event.type)).toEqual(['copy-write-failed']);
+  });
+
+  it('refuses to copy a primary object that reads back different from what was sent', async () => {
+    const memory = createMemoryStorage();
+    const rotting: Storage = {
+      ...memory,
+      put: async (key, body, options) => {
+        const info = await memory.put(key, body, options);
+        memory.corrupt(key, 'flipped bits');
+        return info;
+      },
+    };
+    const backup = createMemoryStorage();
+    const mirror = createMirroredStorage({ copies: [rotting, backup] });
+    const error = await rejection(mirror.put('a', 'sent bytes', { ifNoneMatch: '*' }));
+    expect(error.code).toBe('CORRUPT_DATA');
+    expect(error.message).toContain('reading it back gave');
+    expect(await backup.head('a')).toBeUndefined();
+  });
+
+  it('reports a primary that fails while being read back', async () => {
+    const memory = createMemoryStorage();
+    const failingRead: Storage = {
+      ...memory,
+      get: async (key, options) => {
+        const result = await memory.get(key, options);
+        const broken = new Readable({
+          read() {
+            this.destroy(new Error('disk read error'));
+          },
+        });
+        result.body.destroy();
+        return { ...result, body: broken };
+      },
+    };
+    const backup = createMemoryStorage();
+    const mirror = createMirroredStorage({ copies: [failingRead, backup] });
+    const error = await rejection(mirror.put('a', 'bytes', { ifNoneMatch: '*' }));
+    expect(error.details).toMatchObject({ copy: 0, primaryCommitted: true });
+    expect(error.message).toContain('disk read error');
+    expect(await backup.head('a')).toBeUndefined();
+  });
+
+  it('leaves the backups to a writer that replaced the object first', async () => {
+    const memory = createMemoryStorage();
+    const contested: Storage = {
+      ...memory,
+      put: async (key, body, options) => {
+        const info = await memory.put(key, body, options);
+        // Another writer replaces it before this one reads it back.
+        await memory.put(key, 'the other writer');
+        return info;
+      },
+    };
+    const backup = createMemoryStorage();
+    const mirror = createMirroredStorage({ copies: [contested, backup] });
+    const info = await mirror.put('a', 'mine', { ifNoneMatch: '*' });
+    expect(info.sha256).toBe(sha256Of('mine'));
+    expect(await backup.head('a')).toBeUndefined();
+  });
+});

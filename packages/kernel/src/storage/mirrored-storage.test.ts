@@ -1,0 +1,586 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import type { Logger } from '../logging/logger.js';
+import { readAll, sha256Of } from './body.js';
+import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
+import { createMirroredStorage } from './mirrored-storage.js';
+import { digestMetadataKey } from './mirrored-storage-digest.js';
+import type { MirrorEvent } from './mirrored-storage-events.js';
+import type { MirroredStorageOptions } from './mirrored-storage-options.js';
+import type { ObjectInfo, Storage } from './storage.js';
+
+function mirrorOf(count = 2, options: Partial<MirroredStorageOptions> = {}) {
+  const copies = Array.from({ length: count }, () => createMemoryStorage());
+  const events: MirrorEvent[] = [];
+  const mirror = createMirroredStorage({
+    copies,
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  return { mirror, copies, events };
+}
+
+async function text(storage: Storage, key: string): Promise<string> {
+  return (await readAll((await storage.get(key)).body)).toString('utf8');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<CairnError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
+  return error;
+}
+
+function recordingLogger() {
+  const warnings: unknown[] = [];
+  const errors: unknown[] = [];
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (fields: unknown) => warnings.push(fields),
+    error: (fields: unknown) => errors.push(fields),
+    child: () => logger,
+  };
+  return { logger, warnings, errors };
+}
+
+const transientError = () =>
+  new CairnError({ code: 'TRANSIENT_IO', backend: 'flaky', message: 'Connection reset.' });
+
+describe('createMirroredStorage options', () => {
+  it('refuses fewer than two copies, in either form', () => {
+    const only = createMemoryStorage();
+    for (const copies of [[only], { primary: only, backups: [] }]) {
+      const error = (() => {
+        try {
+          createMirroredStorage({ copies });
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(isCairnError(error, 'INVALID_OPTIONS')).toBe(true);
+      expect((error as CairnError).message).toMatch(/^\[cairn\] \[mirror\] Invalid mirrored/);
+      expect((error as CairnError).message).toContain('copies');
+    }
+  });
+
+  it('refuses the same storage twice, things that are not storages, and bad limits', () => {
+    const memory = createMemoryStorage();
+    expect(() => createMirroredStorage({ copies: [memory, memory] })).toThrow(
+      /same storage object/,
+    );
+    expect(() => createMirroredStorage({ copies: [memory, {} as unknown as Storage] })).toThrow(
+      /copies.1: expected a Storage/,
+    );
+    expect(() =>
+      createMirroredStorage({ copies: [memory, createMemoryStorage()], bufferLimitBytes: 0 }),
+    ).toThrow(/bufferLimitBytes/);
+    expect(() =>
+      createMirroredStorage({
+        copies: [memory, createMemoryStorage()],
+        logger: { warn: () => {} } as unknown as Logger,
+      }),
+    ).toThrow(/logger/);
+  });
+
+  it('puts the primary first whichever form names the copies', () => {
+    const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({ copies: { primary, backups: [backup] }, name: 'twin' });
+    expect(mirror.copies).toEqual([primary, backup]);
+    expect(mirror.name).toBe('twin');
+  });
+
+  it('derives capabilities from its copies and refuses ranged reads it cannot verify', async () => {
+    const primary = createMemoryStorage();
+    const backup: Storage = {
+      ...createMemoryStorage(),
+      capabilities: { ...primary.capabilities, atomicPut: false, maxKeyBytes: 200 },
+    };
+    const mirror = createMirroredStorage({ copies: [primary, backup] });
+    expect(mirror.capabilities).toEqual({
+      conditionalWrites: true,
+      rangedReads: false,
+      sha256: true,
+      atomicPut: false,
+      maxKeyBytes: 200,
+    });
+    await mirror.put('a', 'hello');
+    const error = await rejection(mirror.get('a', { range: { start: 0, end: 1 } }));
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(isCairnError(await rejection(mirror.put('k'.repeat(201), 'x')), 'INVALID_KEY')).toBe(
+      true,
+    );
+  });
+});
+
+describe('mirrored storage reads', () => {
+  it('writes every copy, records the digest in each, and hides that entry from callers', async () => {
+    const { mirror, copies, events } = mirrorOf();
+    const info = await mirror.put('runs/a.txt', 'hello', { metadata: { step: '3' } });
+    expect(info.sha256).toBe(sha256Of('hello'));
+    expect(info.metadata).toEqual({ step: '3' });
+    expect(info.etag).toBe((await copies[0]?.head('runs/a.txt'))?.etag);
+    for (const copy of copies) {
+      expect(await text(copy, 'runs/a.txt')).toBe('hello');
+      expect((await copy.head('runs/a.txt'))?.metadata?.[digestMetadataKey]).toBe(
+        sha256Of('hello'),
+      );
+    }
+    const read = await mirror.get('runs/a.txt');
+    expect((await readAll(read.body)).toString()).toBe('hello');
+    expect(read.info.metadata).toEqual({ step: '3' });
+    expect(events).toEqual([]);
+  });
+
+  it('serves a corrupt primary from the backup and repairs the primary', async () => {
+    const { mirror, copies, events } = mirrorOf();
+    const [primary, backup] = copies as [MemoryStorage, MemoryStorage];
+    await mirror.put('a', 'good bytes');
+    primary.corrupt('a', 'evil bytes');
+
+    const read = await mirror.get('a');
+    expect((await readAll(read.body)).toString()).toBe('good bytes');
+    expect(events.map((event) => event.type)).toEqual(['copy-corrupt', 'copy-repaired']);
+    expect(events[0]).toMatchObject({
+      key: 'a',
+      copy: 0,
+      copyName: 'memory',
+      expected: sha256Of('good bytes'),
+      actual: sha256Of('evil bytes'),
+    });
+    expect(events[1]).toMatchObject({ copy: 0, source: 1, sha256: sha256Of('good bytes') });
+    // The primary itself now holds bytes that match its own digest.
+    const repaired = await primary.get('a');
+    const bytes = await readAll(repaired.body);
+    expect(bytes.toString()).toBe('good bytes');
+    expect(sha256Of(bytes)).toBe(repaired.info.sha256);
+    expect(read.info.etag).toBe(repaired.info.etag);
+    expect(await text(backup, 'a')).toBe('good bytes');
+  });
+
+  it('serves a missing primary from the backup and restores it', async () => {
+    const { mirror, copies, events } = mirrorOf();
+    await mirror.put('a', 'kept twice', { contentType: 'text/plain', metadata: { epoch: '7' } });
+    await copies[0]?.delete('a');
+
+    expect(await text(mirror, 'a')).toBe('kept twice');
+    expect(events.map((event) => [event.type, event.copy])).toEqual([
+      ['copy-missing', 0],
+      ['copy-repaired', 0],
+    ]);
+    const restored = await copies[0]?.head('a');
+    expect(restored?.contentType).toBe('text/plain');
+    expect(restored?.metadata).toEqual({ epoch: '7', [digestMetadataKey]: sha256Of('kept twice') });
+    expect(await text(copies[0] as Storage, 'a')).toBe('kept twice');
+  });
+
+  it('fails with CORRUPT_DATA naming every copy when all are corrupt', async () => {
+    const { mirror, copies } = mirrorOf();
+    await mirror.put('a', 'original');
+    (copies[0] as MemoryStorage).corrupt('a', 'rot one');
+    (copies[1] as MemoryStorage).corrupt('a', 'rot two');
+
+    const error = await rejection(mirror.get('a'));
+    expect(error.code).toBe('CORRUPT_DATA');
+    expect(error.message).toContain('copy 0 (memory, primary) is corrupt');
+    expect(error.message).toContain('copy 1 (memory) is corrupt');
+    expect(error.message).toContain(sha256Of('rot two'));
+    expect(error.details.copies).toEqual([
+      {
+        copy: 0,
+        copyName: 'memory',
+        problem: 'corrupt',
+        expected: sha256Of('original'),
+        actual: sha256Of('rot one'),
+      },
+      {
+        copy: 1,
+        copyName: 'memory',
+        problem: 'corrupt',
+        expected: sha256Of('original'),
+        actual: sha256Of('rot two'),
+      },
+    ]);
+  });
+
+  it('fails with NOT_FOUND when every copy lacks the object, and with CORRUPT_DATA for a mix', async () => {
+    const { mirror, copies } = mirrorOf();
+    const missing = await rejection(mirror.get('nothing'));
+    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.message).toContain(
+      'copy 0 (memory, primary) is missing; copy 1 (memory) is missing',
+    );
+
+    await mirror.put('a', 'x');
+    (copies[0] as MemoryStorage).corrupt('a', 'y');
+    await copies[1]?.delete('a');
+    const mixed = await rejection(mirror.get('a'));
+    expect(mixed.code).toBe('CORRUPT_DATA');
+    expect(mixed.message).toContain('copy 1 (memory) is missing');
+  });
+
+  it('with three copies, serves the third when the first two are bad and repairs both', async () => {
+    const { mirror, copies, events } = mirrorOf(3);
+    await mirror.put('a', 'third time lucky');
+    (copies[0] as MemoryStorage).corrupt('a', 'bad');
+    await copies[1]?.delete('a');
+
+    expect(await text(mirror, 'a')).toBe('third time lucky');
+    expect(events.map((event) => [event.type, event.copy])).toEqual([
+      ['copy-corrupt', 0],
+      ['copy-missing', 1],
+      ['copy-repaired', 0],
+      ['copy-repaired', 1],
+    ]);
+    for (const copy of copies) expect(await text(copy, 'a')).toBe('third time lucky');
+  });
+
+  it('reports a failed repair as an event and still returns the good bytes', async () => {
+    const memory = createMemoryStorage();
+    const refusing: MemoryStorage = {
+      ...memory,
+      put: async () => {
+        throw new CairnError({ code: 'PERMANENT_IO', backend: 'memory', message: 'Disk full.' });
+      },
+    };
+    const backup = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [refusing, backup],
+      onEvent: (e) => events.push(e),
+    });
+    await backup.put('a', 'fine', { metadata: { [digestMetadataKey]: sha256Of('fine') } });
+
+    expect(await text(mirror, 'a')).toBe('fine');
+    expect(events.map((event) => event.type)).toEqual(['copy-missing', 'repair-failed']);
+    const failed = events[1] as Extract<MirrorEvent, { type: 'repair-failed' }>;
+    expect(isCairnError(failed.error, 'PERMANENT_IO')).toBe(true);
+    expect(await memory.head('a')).toBeUndefined();
+  });
+
+  it('never lets a repair overwrite what a writer stored meanwhile', async () => {
+    const primary = createMemoryStorage();
+    const backupMemory = createMemoryStorage();
+    const racing: Storage = {
+      ...backupMemory,
+      get: async (key, options) => {
+        // A writer stores new bytes on the primary after the read found it corrupt.
+        await primary.put(key, 'newest');
+        return backupMemory.get(key, options);
+      },
+    };
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [primary, racing],
+      onEvent: (event) => events.push(event),
+    });
+    await mirror.put('a', 'older');
+    primary.corrupt('a', 'rot');
+
+    expect(await text(mirror, 'a')).toBe('older');
+    const failed = events.find((event) => event.type === 'repair-failed');
+    expect(isCairnError((failed as { error: unknown }).error, 'PRECONDITION_FAILED')).toBe(true);
+    expect(await text(primary, 'a')).toBe('newest');
+  });
+
+  it('leaves bad copies alone when repair is off', async () => {
+    const { mirror, copies, events } = mirrorOf(2, { repair: false });
+    await mirror.put('a', 'good');
+    (copies[0] as MemoryStorage).corrupt('a', 'bad!');
+    expect(await text(mirror, 'a')).toBe('good');
+    expect(events.map((event) => event.type)).toEqual(['copy-corrupt']);
+    expect(await text(copies[0] as Storage, 'a')).toBe('bad!');
+  });
+
+  it('falls back past a copy that cannot be read, without rewriting it', async () => {
+    const memory = createMemoryStorage();
+    let writes = 0;
+    const unreadable: Storage = {
+      ...memory,
+      get: async () => {
+        throw transientError();
+      },
+      put: async (...args) => {
+        writes += 1;
+        return memory.put(...args);
+      },
+    };
+    const backup = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [unreadable, backup],
+      onEvent: (e) => events.push(e),
+    });
+    await mirror.put('a', 'still here');
+    writes = 0;
+
+    expect(await text(mirror, 'a')).toBe('still here');
+    expect(events.map((event) => event.type)).toEqual(['copy-unreadable']);
+    expect(writes).toBe(0);
+
+    await backup.delete('a');
+    const error = await rejection(mirror.get('a'));
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('copy 0 (memory, primary) could not be read');
+  });
+
+  it('verifies a copy that keeps no digest against another copy and repairs it', async () => {
+    const memory = createMemoryStorage();
+    const strip = (info: ObjectInfo): ObjectInfo => {
+      const { sha256: _sha256, metadata: _metadata, ...rest } = info;
+      return rest;
+    };
+    const forgetful: Storage = {
+      ...memory,
+      capabilities: { ...memory.capabilities, sha256: false },
+      get: async (key, options) => {
+        const result = await memory.get(key, options);
+        return { ...result, info: strip(result.info) };
+      },
+      head: async (key) => {
+        const info = await memory.head(key);
+        return info === undefined ? undefined : strip(info);
+      },
+    };
+    const backup = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [forgetful, backup],
+      onEvent: (e) => events.push(e),
+    });
+    await mirror.put('a', 'checked');
+    memory.corrupt('a', 'changed');
+
+    expect(await text(mirror, 'a')).toBe('checked');
+    expect(events.map((event) => event.type)).toEqual(['copy-corrupt', 'copy-repaired']);
+    expect(await text(memory, 'a')).toBe('checked');
+
+    // Written around the mirror to copies that keep no digest: served, but flagged.
+    const bare = createMirroredStorage({
+      copies: [forgetful, { ...forgetful, name: 'forgetful-too' }],
+      onEvent: (e) => events.push(e),
+    });
+    await memory.put('raw', 'no digest anywhere');
+    events.length = 0;
+    expect(await text(bare, 'raw')).toBe('no digest anywhere');
+    expect(events.map((event) => event.type)).toEqual(['copy-unverified']);
+  });
+
+  it('stops at once when the caller aborts', async () => {
+    const { mirror } = mirrorOf();
+    await mirror.put('a', 'x');
+    const error = await rejection(mirror.get('a', { signal: AbortSignal.abort() }));
+    expect(error.code).toBe('ABORTED');
+  });
+});
+
+describe('mirrored storage large objects', () => {
+  const size = 1024 * 1024;
+
+  it('verifies in a separate pass, then streams, and repairs from the good copy', async () => {
+    const { mirror, copies, events } = mirrorOf(2, { bufferLimitBytes: 1024 });
+    const content = randomBytes(size);
+    await mirror.put('big', content);
+
+    expect(sha256Of(await readAll((await mirror.get('big')).body))).toBe(sha256Of(content));
+    expect(events).toEqual([]);
+
+    (copies[0] as MemoryStorage).corrupt('big', randomBytes(size));
+    const read = await mirror.get('big');
+    expect(Buffer.compare(await readAll(read.body), content)).toBe(0);
+    expect(events.map((event) => event.type)).toEqual(['copy-corrupt', 'copy-repaired']);
+    const primaryBytes = await readAll((await (copies[0] as Storage).get('big')).body);
+    expect(Buffer.compare(primaryBytes, content)).toBe(0);
+  });
+
+  it('fails the returned stream if the bytes change after the verification pass', async () => {
+    const memory = createMemoryStorage();
+    let opened = 0;
+    const shifty: Storage = {
+      ...memory,
+      get: async (key, options) => {
+        opened += 1;
+        // Rot strikes between the verification pass and the read the caller consumes.
+        if (opened === 2) memory.corrupt(key, randomBytes(size));
+        return memory.get(key, options);
+      },
+    };
+    const mirror = createMirroredStorage({
+      copies: [shifty, createMemoryStorage()],
+      bufferLimitBytes: 1024,
+    });
+    await mirror.put('big', randomBytes(size));
+    opened = 0;
+
+    const { body } = await mirror.get('big');
+    let received = 0;
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of body) received += (chunk as Buffer).length;
+      })(),
+    );
+    expect(error.code).toBe('CORRUPT_DATA');
+    expect(error.message).toContain('changed while being read');
+    // The last chunk is held back until verified, so the bad object never arrives whole.
+    expect(received).toBeLessThan(size);
+  });
+
+  it('starts over when the object is replaced between the passes', async () => {
+    const memory = createMemoryStorage();
+    const replacement = randomBytes(size);
+    let opened = 0;
+    const busy: Storage = {
+      ...memory,
+      get: async (key, options) => {
+        opened += 1;
+        if (opened === 2) await memory.put(key, replacement);
+        return memory.get(key, options);
+      },
+    };
+    const mirror = createMirroredStorage({
+      copies: [busy, createMemoryStorage()],
+      bufferLimitBytes: 1024,
+    });
+    await mirror.put('big', randomBytes(size));
+    opened = 0;
+
+    const read = await mirror.get('big');
+    expect(Buffer.compare(await readAll(read.body), replacement)).toBe(0);
+    expect(read.info.sha256).toBe(sha256Of(replacement));
+  });
+
+  it('gives up with CONFLICT on a copy replaced on every pass and tries the next', async () => {
+    const memory = createMemoryStorage();
+    const restless: Storage = {
+      ...memory,
+      get: async (key, options) => {
+        const result = await memory.get(key, options);
+        await memory.put(key, randomBytes(2048));
+        return result;
+      },
+    };
+    const backup = createMemoryStorage();
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [restless, backup],
+      bufferLimitBytes: 1024,
+      onEvent: (e) => events.push(e),
+    });
+    const content = randomBytes(2048);
+    await mirror.put('big', content);
+
+    expect(Buffer.compare(await readAll((await mirror.get('big')).body), content)).toBe(0);
+    const unreadable = events.find((event) => event.type === 'copy-unreadable');
+    expect(unreadable?.copy).toBe(0);
+    expect(isCairnError((unreadable as { error: unknown }).error, 'CONFLICT')).toBe(true);
+  });
+});
+
+describe('mirrored storage head, list, delete and events', () => {
+  it('heads the primary, falls back to a backup, and says nothing for absent keys', async () => {
+    const { mirror, copies, events } = mirrorOf();
+    await mirror.put('a', 'x', { metadata: { tag: 't' } });
+    expect(await mirror.head('a')).toMatchObject({ sha256: sha256Of('x'), metadata: { tag: 't' } });
+    await copies[0]?.delete('a');
+    const info = await mirror.head('a');
+    expect(info?.etag).toBe((await copies[1]?.head('a'))?.etag);
+    expect(events.map((event) => event.type)).toEqual(['copy-missing']);
+    events.length = 0;
+    expect(await mirror.head('none')).toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
+  it('throws from head when a copy cannot answer and none has the object', async () => {
+    const memory = createMemoryStorage();
+    const broken: Storage = {
+      ...memory,
+      head: async () => {
+        throw transientError();
+      },
+    };
+    const mirror = createMirroredStorage({ copies: [broken, createMemoryStorage()] });
+    expect((await rejection(mirror.head('a'))).code).toBe('TRANSIENT_IO');
+  });
+
+  it('lists what the primary holds', async () => {
+    const { mirror, copies } = mirrorOf();
+    await mirror.put('b/2', 'two');
+    await mirror.put('b/1', 'one');
+    await copies[1]?.put('b/only-on-backup', 'orphan');
+    const listed: ObjectInfo[] = [];
+    for await (const info of mirror.list({ prefix: 'b/', pageSize: 1 })) listed.push(info);
+    expect(listed.map((info) => [info.key, info.sha256])).toEqual([
+      ['b/1', sha256Of('one')],
+      ['b/2', sha256Of('two')],
+    ]);
+    expect((await rejection(mirror.listPage({ prefix: '../' }))).code).toBe('INVALID_KEY');
+  });
+
+  it('deletes every copy, and keeps the primary when a backup refuses', async () => {
+    const { mirror, copies } = mirrorOf();
+    await mirror.put('a', 'x');
+    await mirror.delete('a');
+    expect(await copies[0]?.head('a')).toBeUndefined();
+    expect(await copies[1]?.head('a')).toBeUndefined();
+
+    const backup = createMemoryStorage();
+    const stubborn: Storage = {
+      ...backup,
+      delete: async () => {
+        throw transientError();
+      },
+    };
+    const primary = createMemoryStorage();
+    const guarded = createMirroredStorage({ copies: [primary, stubborn] });
+    await guarded.put('a', 'still readable');
+    const error = await rejection(guarded.delete('a'));
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.message).toContain('copy 1 (memory)');
+    expect(await text(guarded, 'a')).toBe('still readable');
+    expect(await primary.head('a')).toBeDefined();
+  });
+
+  it('logs every event as a warning without object content, and survives a throwing listener', async () => {
+    const { logger, warnings, errors } = recordingLogger();
+    const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
+    const mirror = createMirroredStorage({
+      copies: [primary, backup],
+      logger,
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+    });
+    const secret = 'the secret training data';
+    await mirror.put('a', secret);
+    primary.corrupt('a', 'rotten training data');
+
+    expect(await text(mirror, 'a')).toBe(secret);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatchObject({ type: 'copy-corrupt', key: 'a', copy: 0 });
+    expect(JSON.stringify(warnings)).not.toContain('training data');
+    expect(errors).toHaveLength(2);
+    expect(JSON.stringify(errors)).toContain('listener bug');
+  });
+
+  it('closes every copy that can be closed and reports a failing close', async () => {
+    const closed: string[] = [];
+    const closing = (name: string, fail = false): Storage => ({
+      ...createMemoryStorage(),
+      name,
+      close: async () => {
+        closed.push(name);
+        if (fail) throw transientError();
+      },
+    });
+    await createMirroredStorage({ copies: [closing('one'), closing('two')] }).close?.();
+    expect(closed).toEqual(['one', 'two']);
+    const failing = createMirroredStorage({ copies: [closing('three', true), closing('four')] });
+    expect((await rejection(failing.close?.() ?? Promise.resolve())).code).toBe('TRANSIENT_IO');
+    expect(closed).toContain('four');
+  });
+});
