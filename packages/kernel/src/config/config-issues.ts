@@ -57,6 +57,9 @@ export interface IssueContext {
   readonly secrets: ReadonlySet<string>;
 }
 
+/** Shorter received values are left in messages: scrubbing `on` or `1` would garble them. */
+const ownValueShortestScrubbed = 4;
+
 /** Turns zod issues into located messages: one per problem, unknown keys with a suggestion. */
 export function locateIssues(issues: readonly SchemaIssue[], context: IssueContext): ConfigIssue[] {
   const located: ConfigIssue[] = [];
@@ -107,7 +110,14 @@ export function locateIssues(issues: readonly SchemaIssue[], context: IssueConte
         continue;
       }
     }
-    add(segments, issue.code, issue.message, 'value');
+    // zod's own messages never quote the value, but a plugin's custom message may (`error:
+    // (issue) => ...issue.input`); the value this issue is about is scrubbed from it.
+    const own = valueAt(context.input, issue.path).value;
+    const message =
+      typeof own === 'string' && own.length >= ownValueShortestScrubbed
+        ? scrub(issue.message, new Set([own]))
+        : issue.message;
+    add(segments, issue.code, message, 'value');
   }
   return located;
 }

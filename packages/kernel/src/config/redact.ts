@@ -65,3 +65,19 @@ export function scrub(text: string, secrets: ReadonlySet<string>): string {
   for (const secret of longestFirst) result = result.split(secret).join('[redacted]');
   return result;
 }
+
+/** Every string (of at least `shortestLength` characters) anywhere below `value`. */
+export function collectStrings(value: unknown, shortestLength: number): Set<string> {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') {
+      if (node.length >= shortestLength) found.add(node);
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+    } else if (typeof node === 'object' && node !== null) {
+      for (const child of Object.values(node)) walk(child);
+    }
+  };
+  walk(value);
+  return found;
+}

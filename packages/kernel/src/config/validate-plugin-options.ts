@@ -7,7 +7,7 @@ import {
 } from './config-issues.js';
 import { type ConfigProvenance, inMemoryProvenance, parseYamlPath } from './config-provenance.js';
 import type { PluginManifest } from './plugin.js';
-import { collectSecretValues, scrub } from './redact.js';
+import { collectSecretValues, collectStrings, scrub } from './redact.js';
 
 /** Where the options being validated sit in the config. */
 export interface ValidatePluginOptionsOptions {
@@ -58,8 +58,13 @@ export async function validatePluginOptions<Manifest extends PluginManifest>(
       ? await schema.safeParseAsync(options)
       : schema.safeParse(options);
   } catch (error) {
-    // The thrown error's message may quote what it was given; only a scrubbed copy is kept.
-    const reason = scrub(String((error as Error)?.message ?? error).split('\n')[0] ?? '', secrets);
+    // The thrown error's message may quote what it was given: every value is scrubbed from
+    // it, and the error itself is not kept as the cause.
+    const everyValue = new Set([...secrets, ...collectStrings(options, 4)]);
+    const reason = scrub(
+      String((error as Error)?.message ?? error).split('\n')[0] ?? '',
+      everyValue,
+    );
     throw configProblemError(
       'INVALID_OPTIONS',
       provenance,

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { collectSecretValues, isSecretName, scrub } from './redact.js';
+
+describe('isSecretName', () => {
+  it.each([
+    'apiKey',
+    'accessKeyId',
+    'secretAccessKey',
+    'token',
+    'PASSWORD',
+    'credentials',
+    'authHeader',
+  ])('treats %s as secret', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+
+  it('treats plain names as plain unless the plugin declared them', () => {
+    expect(isSecretName('bucket')).toBe(false);
+    expect(isSecretName('dsn')).toBe(false);
+    expect(isSecretName('dsn', ['dsn'])).toBe(true);
+  });
+});
+
+describe('collectSecretValues and scrub', () => {
+  it('collects values under secret names, declared names and interpolated paths, at any depth', () => {
+    const options = {
+      bucket: 'public-bucket',
+      credentials: { id: 'id-123', nested: ['list-secret'] },
+      dsn: 'postgres://u:p@h',
+      region: 'from-env',
+      port: 123456,
+      short: 'ab',
+      apiKey: 'ab',
+    };
+    const secrets = collectSecretValues(options, ['storage', 'options'], {
+      interpolatedPaths: new Set(['storage.options.region', 'storage.options.port']),
+      secretOptions: ['dsn'],
+    });
+    expect([...secrets].sort()).toEqual([
+      '123456',
+      'from-env',
+      'id-123',
+      'list-secret',
+      'postgres://u:p@h',
+    ]);
+  });
+
+  it('replaces every occurrence, the longest secret first', () => {
+    expect(scrub('a abcdef b abc c abcdef', new Set(['abc', 'abcdef']))).toBe(
+      'a [redacted] b [redacted] c [redacted]',
+    );
+  });
+});
