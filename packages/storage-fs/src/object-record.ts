@@ -1,0 +1,175 @@
+import type { BigIntStats } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { z } from 'zod';
+import { removeEmptyDirectories, syncDirectories } from './directories.js';
+import type { FsContext } from './fs-context.js';
+import { errorCodeOf, mapFsError } from './map-fs-error.js';
+import { LayoutChangedError } from './object-paths.js';
+
+/** Records whose shape or version we do not know are ignored, never trusted. */
+const recordSchema = z.object({
+  version: z.literal(1),
+  inode: z.string(),
+  birthtimeNs: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+/**
+ * What a put knows that the file system does not keep: the digest, the media type and the
+ * caller's metadata. Stored as `<root>/.cairn-meta/<path of the object's file>`.
+ */
+export type ObjectRecord = z.infer<typeof recordSchema>;
+
+/**
+ * A record for the file described by `stat`. It names the file by inode and birth time: a
+ * rename keeps both, and a later file that reuses the inode number has a new birth time, so
+ * a record left stale by a crash is never mistaken for the current file's.
+ */
+export function createRecord(
+  stat: BigIntStats,
+  sha256: string,
+  contentType: string | undefined,
+  metadata: Readonly<Record<string, string>> | undefined,
+): ObjectRecord {
+  return {
+    version: 1,
+    inode: stat.ino.toString(),
+    birthtimeNs: stat.birthtimeNs.toString(),
+    size: Number(stat.size),
+    sha256,
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(metadata === undefined ? {} : { metadata: { ...metadata } }),
+  };
+}
+
+/**
+ * Whether `record` describes the file `stat` describes. The modification time is left out on
+ * purpose: a file edited in place keeps its record, so its recorded digest exposes the edit.
+ */
+export function recordDescribes(record: ObjectRecord, stat: BigIntStats): boolean {
+  return (
+    record.inode === stat.ino.toString() &&
+    record.birthtimeNs === stat.birthtimeNs.toString() &&
+    record.size === Number(stat.size)
+  );
+}
+
+/** The record of the object file at `dataPath`, if there is one and it describes `stat`. */
+export async function readTrustedRecord(
+  context: FsContext,
+  dataPath: string,
+  stat: BigIntStats,
+  key: string,
+): Promise<ObjectRecord | undefined> {
+  const path = context.layout.recordPath(dataPath);
+  let text: string;
+  try {
+    text = await context.fileSystem.readFile(path, 'utf8');
+  } catch (error) {
+    const code = errorCodeOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    throw mapFsError(error, { operation: 'read the metadata record of', key, path });
+  }
+  let parsed: ReturnType<typeof recordSchema.safeParse>;
+  try {
+    parsed = recordSchema.safeParse(JSON.parse(text));
+  } catch {
+    // Torn by a power loss without fsync, or edited by hand: treated as absent.
+    return undefined;
+  }
+  if (!parsed.success || !recordDescribes(parsed.data, stat)) return undefined;
+  return parsed.data;
+}
+
+/**
+ * Makes the folders of the record tree down to `directory`. What is in the way is a stale
+ * record or folder left by a crash (the data tree decides the shape), so it is removed.
+ */
+async function prepareRecordDirectory(context: FsContext, directory: string): Promise<string[]> {
+  const { fileSystem, layout } = context;
+  const created: string[] = [];
+  const relativePath = relative(layout.metadataDirectory, directory);
+  let current = layout.metadataDirectory;
+  for (const segment of relativePath === '' ? [] : relativePath.split(sep)) {
+    current = join(current, segment);
+    const stat = await fileSystem.lstat(current).catch(() => undefined);
+    if (stat?.isDirectory()) continue;
+    if (stat !== undefined) await fileSystem.unlink(current);
+    try {
+      await fileSystem.mkdir(current);
+      created.push(current);
+    } catch (error) {
+      const code = errorCodeOf(error);
+      if (code === 'EEXIST' || code === 'ENOENT') throw new LayoutChangedError(current);
+      throw error;
+    }
+  }
+  return created;
+}
+
+const maxAttempts = 10;
+
+/**
+ * Writes the record of the object file at `dataPath` atomically (temporary file + rename),
+ * flushed when fsync is on.
+ */
+export async function writeRecord(
+  context: FsContext,
+  dataPath: string,
+  record: ObjectRecord,
+  key: string,
+): Promise<void> {
+  const { fileSystem, layout } = context;
+  const path = layout.recordPath(dataPath);
+  const temporaryPath = layout.temporaryPath();
+  try {
+    const handle = await fileSystem.open(temporaryPath, 'wx');
+    try {
+      await handle.writeFile(JSON.stringify(record));
+      if (context.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await prepareRecordDirectory(context, dirname(path));
+        await fileSystem.rename(temporaryPath, path);
+        if (context.fsync)
+          await syncDirectories(fileSystem, [
+            dirname(path),
+            ...created.map((each) => dirname(each)),
+          ]);
+        return;
+      } catch (error) {
+        if (attempt >= maxAttempts) throw error;
+        const code = errorCodeOf(error);
+        if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+          // A stale folder of records where this record goes: the data tree has a file here.
+          await fileSystem.rm(path, { recursive: true, force: true });
+        } else if (!(error instanceof LayoutChangedError) && code !== 'ENOENT') {
+          throw error;
+        }
+      }
+    }
+  } catch (error) {
+    await fileSystem.unlink(temporaryPath).catch(() => {});
+    throw mapFsError(error, { operation: 'write the metadata record of', key, path });
+  }
+}
+
+/** Removes the record of the object file at `dataPath`, and record folders left empty. */
+export async function removeRecord(context: FsContext, dataPath: string, key: string) {
+  const path = context.layout.recordPath(dataPath);
+  try {
+    await context.fileSystem.unlink(path);
+  } catch (error) {
+    const code = errorCodeOf(error);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') {
+      throw mapFsError(error, { operation: 'delete the metadata record of', key, path });
+    }
+  }
+  await removeEmptyDirectories(context.fileSystem, dirname(path), context.layout.metadataDirectory);
+}
