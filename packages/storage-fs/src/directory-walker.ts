@@ -54,12 +54,15 @@ function decode(name: string, folder: boolean): { segment: string; suffixed: boo
     : { segment: name, suffixed: false };
 }
 
+// Names no key can produce; whole keys are checked with the kernel's rules when yielded.
 function isListableSegment(segment: string): boolean {
   return (
-    !segment.includes('/') &&
+    segment !== '' &&
+    segment !== '.' &&
+    segment !== '..' &&
+    !segment.includes('\\') &&
     !segment.endsWith(folderSuffix) &&
-    !segment.endsWith(objectSuffix) &&
-    isValidKey(segment)
+    !segment.endsWith(objectSuffix)
   );
 }
 
@@ -128,7 +131,8 @@ export async function* walkObjects(
         continue;
       }
       if (after !== undefined && compareKeys(key, after) <= 0) continue;
-      if (Buffer.byteLength(key) > 1024) continue;
+      // Files put there by hand may have names no key can have (control characters…).
+      if (!isValidKey(key)) continue;
       yield { kind: 'object', key, path: entry.path, directory };
       continue;
     }
