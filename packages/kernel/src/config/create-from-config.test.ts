@@ -290,13 +290,16 @@ describe('createFromConfig', () => {
   it('refuses a storage plugin whose factory builds something that is not a Storage', async () => {
     const directory = await projectWith('storage:\n  use: ./plugins/not-storage.js\n', {
       'plugins/not-storage.js':
-        "export const plugin = { kind: 'storage', name: 'hollow', optionsSchema: { safeParse: (value) => ({ success: true, data: value }) }, create: () => ({ put() {} }) };\n",
+        "import { writeFileSync } from 'node:fs';\n" +
+        "export const plugin = { kind: 'storage', name: 'hollow', optionsSchema: { safeParse: (value) => ({ success: true, data: value }) },\n" +
+        "  create: (_options, context) => ({ put() {}, close() { writeFileSync(context.projectDirectory + '/closed-hollow', ''); } }) };\n",
     });
     const error = await failure(build(directory));
     expect(error.code).toBe('INVALID_CONFIG');
     expect(error.message).toContain(
       'cairn.config.yaml:2:8 storage.use: storage plugin "hollow" built something that is not a Storage (missing name, get, head, list, listPage, delete, capabilities)',
     );
+    expect(await markers(directory)).toEqual(['closed-hollow']);
   });
 
   it('reports plugins that fail to close, after closing all the others', async () => {

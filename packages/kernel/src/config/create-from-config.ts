@@ -123,8 +123,9 @@ export async function createFromConfig(
         projectDirectory,
         logger: logger.child({ plugin: plugin.manifest.name }),
       });
-      if (plugin.kind === 'storage') checkStorage(instance, plugin, provenance);
+      // Kept before the check so that whatever was built is closed if the check fails.
       created.push(instance);
+      if (plugin.kind === 'storage') checkStorage(instance, plugin, provenance);
       logger.debug(
         {
           kind: plugin.kind,

@@ -7,10 +7,10 @@ export type {
   ConfigProvenance,
   YamlPathSegments,
 } from './config-provenance.js';
-export { describeLocation, formatYamlPath, locate } from './config-provenance.js';
+export { describeLocation, formatYamlPath } from './config-provenance.js';
 export * from './config-schema.js';
 export * from './create-from-config.js';
-export type { Environment, InterpolatedString } from './interpolate-environment.js';
+export type { EnvironmentVariables, InterpolatedString } from './interpolate-environment.js';
 export { interpolateString } from './interpolate-environment.js';
 export * from './load-config.js';
 export * from './plugin.js';

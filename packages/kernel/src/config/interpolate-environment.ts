@@ -2,7 +2,7 @@ import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import { formatYamlPath } from './config-provenance.js';
 
 /** Environment variables to interpolate from, like `process.env`. */
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type EnvironmentVariables = Readonly<Record<string, string | undefined>>;
 
 /** One reference that could not be interpolated. */
 export interface InterpolationProblem {
@@ -30,7 +30,10 @@ const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Replaces `${NAME}` with the variable's value and `${NAME:-default}` with the value, or the
  * default when the variable is unset or empty; `$${` stays a literal `${`.
  */
-export function interpolateString(text: string, environment: Environment): InterpolatedString {
+export function interpolateString(
+  text: string,
+  environment: EnvironmentVariables,
+): InterpolatedString {
   const problems: string[] = [];
   let interpolated = false;
   const value = text.replace(referencePattern, (match: string, inner: string | undefined) => {
@@ -70,7 +73,7 @@ export function interpolateString(text: string, environment: Environment): Inter
  */
 export function interpolateDocument(
   root: Node | null,
-  environment: Environment,
+  environment: EnvironmentVariables,
 ): { interpolatedPaths: Set<string>; problems: InterpolationProblem[] } {
   const interpolatedPaths = new Set<string>();
   const problems: InterpolationProblem[] = [];

@@ -12,7 +12,7 @@ import {
   locate,
 } from './config-provenance.js';
 import { type CairnConfig, cairnConfigSchema } from './config-schema.js';
-import { type Environment, interpolateDocument } from './interpolate-environment.js';
+import { type EnvironmentVariables, interpolateDocument } from './interpolate-environment.js';
 import { collectSecretValues } from './redact.js';
 
 /** The file names looked for in the project directory, in order. */
@@ -25,7 +25,7 @@ export interface LoadConfigOptions {
   /** A config file to use instead of looking for one; relative to `projectDirectory`. */
   readonly file?: string;
   /** Variables for `${NAME}` interpolation; defaults to `process.env`. */
-  readonly environment?: Environment;
+  readonly environment?: EnvironmentVariables;
   /** Where to log what was loaded (never values); silent by default. */
   readonly logger?: Logger;
 }

@@ -48,6 +48,9 @@ const packageNamePattern = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*(
  * (`./plugins/my-storage.js`, relative to the project directory). The module must export its
  * manifest as `plugin`.
  *
+ * The `use:` value is shown in messages and logs even when it came from `${ENV}`: it names a
+ * plugin, not a secret, and the fix (the `pnpm add` line) needs it.
+ *
  * @throws `PLUGIN_NOT_FOUND` when the package or file is missing or exports no manifest (the
  *   message has the exact `pnpm add` line); `INVALID_CONFIG` when the name is malformed or the
  *   plugin is of another kind.
