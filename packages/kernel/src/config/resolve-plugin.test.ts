@@ -170,6 +170,19 @@ describe('resolvePlugin: packages from the project directory', () => {
     expect((await resolvePlugin({ use: 'esm-only-plugin' }, options)).name).toBe('esm-only');
   });
 
+  it('finds a package in a parent node_modules, as in a workspace whose apps share the root', async () => {
+    const root = await projectWith(
+      packageFiles('my-plugin', manifestSource('storage', 'my-plugin')),
+    );
+    const app = path.join(root, 'apps', 'pipeline');
+    await mkdir(app, { recursive: true });
+    const manifest = await resolvePlugin(
+      { use: 'my-plugin' },
+      { kind: 'storage', projectDirectory: app, yamlPath: 'storage' },
+    );
+    expect(manifest.name).toBe('my-plugin');
+  });
+
   it('resolves from the project, not from the kernel: the kernel’s own yaml dependency is not found', async () => {
     const directory = await projectWith({});
     const error = await failure(
