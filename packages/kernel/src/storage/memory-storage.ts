@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { CairnError } from '../errors/cairn-error.js';
+import { pipeline } from 'node:stream/promises';
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { DigestTransform, toReadable } from './body.js';
 import { compareKeys, validateKey, validatePrefix } from './keys.js';
 import { listFromPages } from './list-pages.js';
@@ -108,14 +109,20 @@ export function createMemoryStorage(): MemoryStorage {
       checkPreconditions(key, options);
       const digest = new DigestTransform();
       const chunks: Buffer[] = [];
-      const source = toReadable(body).pipe(digest);
       try {
-        for await (const chunk of source) {
-          if (options.signal?.aborted) throw abortedError(options.signal.reason);
-          chunks.push(chunk as Buffer);
-        }
+        // pipeline, not pipe: a failing body must reject the put instead of leaving it waiting
+        // forever, and the signal must stop a body that has stalled between chunks.
+        await pipeline(
+          toReadable(body),
+          digest,
+          async (source: AsyncIterable<Buffer>) => {
+            for await (const chunk of source) chunks.push(chunk);
+          },
+          { signal: options.signal },
+        );
       } catch (error) {
-        if (error instanceof CairnError) throw error;
+        if (options.signal?.aborted) throw abortedError(options.signal.reason);
+        if (isCairnError(error)) throw error;
         throw new CairnError({
           code: 'TRANSIENT_IO',
           backend: memoryStorageName,
@@ -169,7 +176,8 @@ export function createMemoryStorage(): MemoryStorage {
           options.range.start,
           options.range.end ?? stored.info.size - 1,
         );
-      return { info: stored.info, body: Readable.from(chunks) };
+      // Byte mode, as a file or socket stream would be: read(size) and highWaterMark count bytes.
+      return { info: stored.info, body: Readable.from(chunks, { objectMode: false }) };
     },
 
     async head(key: string): Promise<ObjectInfo | undefined> {
