@@ -137,14 +137,15 @@ export async function breakLockIfStale(
   lockPath: string,
 ): Promise<boolean> {
   const { fileSystem } = settings;
-  let inode: number;
+  let judged: string;
   let ageMs: number;
   let owner: number | undefined;
   try {
-    const stat = await fileSystem.lstat(lockPath);
-    inode = stat.ino;
-    ageMs = Date.now() - stat.mtimeMs;
-    owner = parseOwner(await fileSystem.readFile(lockPath, 'utf8'));
+    const stat = await fileSystem.lstat(lockPath, { bigint: true });
+    const text = await fileSystem.readFile(lockPath, 'utf8');
+    judged = identityOf(stat, text);
+    ageMs = Date.now() - Number(stat.mtimeMs);
+    owner = parseOwner(text);
   } catch (error) {
     if (errorCodeOf(error) === 'ENOENT') return true;
     throw mapFsError(error, { operation: 'inspect the lock', path: lockPath });
@@ -161,13 +162,24 @@ export async function breakLockIfStale(
     if (errorCodeOf(error) === 'ENOENT') return true;
     throw mapFsError(error, { operation: 'break the stale lock', path: lockPath });
   }
-  const moved = await fileSystem.lstat(aside);
-  if (moved.ino !== inode) {
+  const moved = identityOf(
+    await fileSystem.lstat(aside, { bigint: true }),
+    await fileSystem.readFile(aside, 'utf8'),
+  );
+  if (moved !== judged) {
     // A live lock: put it back unless someone locked again meanwhile.
     await fileSystem.link(aside, lockPath).catch(() => {});
   }
   await fileSystem.unlink(aside).catch(() => {});
   return true;
+}
+
+/**
+ * What tells two lock files apart. The inode alone does not: a file created right after
+ * another was deleted often gets its inode number.
+ */
+function identityOf(stat: import('node:fs').BigIntStats, text: string): string {
+  return `${stat.ino}:${stat.birthtimeNs}:${text}`;
 }
 
 function parseOwner(text: string): number | undefined {
