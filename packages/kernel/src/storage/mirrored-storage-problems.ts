@@ -22,6 +22,30 @@ export type CopyProblem =
     }
   | { readonly kind: 'unreadable'; readonly index: number; readonly error: unknown };
 
+/**
+ * A copy's error restated as the mirror's own (the contract: errors carry the storage's
+ * name), keeping its code, retryability and `Retry-After`, naming the copy, with the
+ * original as `cause`.
+ */
+export function copyError(context: MirrorContext, index: number, error: unknown): CairnError {
+  const reason = isCairnError(error)
+    ? error.message.replace(/^\[cairn\] \[[^\]]*\] /, '')
+    : `${error instanceof Error ? error.message : String(error)} (an unexpected error; the backend should raise a CairnError)`;
+  return new CairnError({
+    code: isCairnError(error) ? error.code : 'TRANSIENT_IO',
+    backend: context.name,
+    message: `${describeCopy(context.copies, index)}: ${reason}`,
+    cause: error,
+    ...(isCairnError(error)
+      ? {
+          retryable: error.retryable,
+          details: { ...error.details, ...copyReference(context.copies, index) },
+          ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        }
+      : { details: { ...copyReference(context.copies, index) } }),
+  });
+}
+
 /** Emits the event matching `problem`. */
 export function reportProblem(context: MirrorContext, key: string, problem: CopyProblem): void {
   const reference = copyReference(context.copies, problem.index);

@@ -99,11 +99,16 @@ async function readBuffered(
   }
   const { chunks } = read;
   // Awaited so that when get returns, the copies are whole again (and tests can see it).
-  const results = await startRepairPuts(context, key, targets, source, () => Readable.from(chunks));
+  const results = await startRepairPuts(context, key, targets, source, () =>
+    Readable.from(chunks, { objectMode: false }),
+  );
   const repaired = reportRepairs(context, key, targets, results, source);
   return {
     kind: 'good',
-    result: { info: servedInfo(source, repaired), body: Readable.from(chunks) },
+    result: {
+      info: servedInfo(source, repaired),
+      body: Readable.from(chunks, { objectMode: false }),
+    },
   };
 }
 

@@ -8,7 +8,12 @@ import {
   type MirrorCopyReference,
   summariseError,
 } from './mirrored-storage-events.js';
-import { type CopyProblem, repairTargetsOf, reportProblem } from './mirrored-storage-problems.js';
+import {
+  type CopyProblem,
+  copyError,
+  repairTargetsOf,
+  reportProblem,
+} from './mirrored-storage-problems.js';
 import { type RepairSource, reportRepairs, startRepairPuts } from './mirrored-storage-repair.js';
 import { teeStream } from './mirrored-storage-tee.js';
 import type { ObjectInfo, Storage } from './storage.js';
@@ -66,7 +71,7 @@ export async function scrubMirror(
   const unrecoverable: string[] = [];
   let checked = 0;
   let healthy = 0;
-  for await (const key of mergedKeys(context.copies, options)) {
+  for await (const key of mergedKeys(context, options)) {
     if (options.signal?.aborted) {
       throw new CairnError({
         code: 'ABORTED',
@@ -197,16 +202,22 @@ async function readCopy(context: MirrorContext, key: string, index: number): Pro
  * The union of every copy's keys under the prefix, in order, merging the sorted listings one
  * object at a time so memory stays flat however many keys there are.
  */
-async function* mergedKeys(
-  copies: readonly Storage[],
-  options: ScrubOptions,
-): AsyncGenerator<string> {
+async function* mergedKeys(context: MirrorContext, options: ScrubOptions): AsyncGenerator<string> {
   const listOptions = {
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
-  const iterators = copies.map((copy) => copy.list(listOptions)[Symbol.asyncIterator]());
-  const heads = await Promise.all(iterators.map((iterator) => nextKey(iterator)));
+  const iterators = context.copies.map((copy) => copy.list(listOptions)[Symbol.asyncIterator]());
+  const advance = async (index: number): Promise<string | undefined> => {
+    try {
+      const next = await (iterators[index] as AsyncIterator<ObjectInfo>).next();
+      return next.done ? undefined : next.value.key;
+    } catch (error) {
+      // A copy that cannot list could hide objects only it holds: the report would lie.
+      throw copyError(context, index, error);
+    }
+  };
+  const heads = await Promise.all(iterators.map((_iterator, index) => advance(index)));
   for (;;) {
     let smallest: string | undefined;
     for (const head of heads) {
@@ -216,14 +227,8 @@ async function* mergedKeys(
     }
     if (smallest === undefined) return;
     yield smallest;
-    for (const [position, head] of heads.entries()) {
-      if (head === smallest)
-        heads[position] = await nextKey(iterators[position] as AsyncIterator<ObjectInfo>);
+    for (const [index, head] of heads.entries()) {
+      if (head === smallest) heads[index] = await advance(index);
     }
   }
-}
-
-async function nextKey(iterator: AsyncIterator<ObjectInfo>): Promise<string | undefined> {
-  const next = await iterator.next();
-  return next.done ? undefined : next.value.key;
 }

@@ -121,7 +121,13 @@ describe('mirrored puts', () => {
       onEvent: (event) => events.push(event),
     });
     const { stream } = countingStream(64, 1024);
-    await expect(mirror.put('a', stream)).rejects.toBe(failure);
+    // Restated under the mirror's name, as the contract asks, with the copy's error as cause.
+    const error = await rejection(mirror.put('a', stream));
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.retryable).toBe(true);
+    expect(error.cause).toBe(failure);
+    expect(error.message).toBe('[cairn] [mirror] copy 1 (memory): Slow down.');
+    expect(error.details).toMatchObject({ copy: 1, copyName: 'memory' });
     expect(events).toEqual([
       { type: 'copy-write-failed', key: 'a', copy: 1, copyName: 'memory', error: failure },
     ]);
@@ -139,7 +145,10 @@ describe('mirrored puts', () => {
         refusingPuts(createMemoryStorage(), second),
       ],
     });
-    await expect(mirror.put('a', countingStream(8, 1024).stream)).rejects.toBe(first);
+    const error = await rejection(mirror.put('a', countingStream(8, 1024).stream));
+    expect(error.cause).toBe(first);
+    expect(error.code).toBe('PERMANENT_IO');
+    expect(error.retryable).toBe(false);
   });
 
   it('fails without storing anything when the body stream fails', async () => {

@@ -4,6 +4,7 @@ import { DigestTransform, sha256Of, toReadable } from './body.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
 import { publicInfo, withDigestMetadata } from './mirrored-storage-digest.js';
 import { copyReference, describeCopy } from './mirrored-storage-events.js';
+import { copyError } from './mirrored-storage-problems.js';
 import { teeStream } from './mirrored-storage-tee.js';
 import type { ObjectInfo, PutOptions, Storage, StorageBody } from './storage.js';
 
@@ -76,7 +77,10 @@ async function putEverywhere(
   // the digest stream without an error.
   if (digest.errored) throw bodyFailed(context, key, digest.errored);
   const firstFailure = reportWriteFailures(context, key, results, 0);
-  if (firstFailure !== undefined) throw firstFailure;
+  if (firstFailure !== undefined) {
+    const index = results.findIndex((result) => result.status === 'rejected');
+    throw copyError(context, index, firstFailure);
+  }
   const primary = results[0] as PromiseFulfilledResult<ObjectInfo>;
   return publicInfo(primary.value, digest.digest().sha256);
 }
@@ -104,7 +108,7 @@ async function putPrimaryFirst(
     });
   } catch (error) {
     digest.destroy();
-    throw error;
+    throw copyError(context, 0, error);
   }
   const sha256 = digest.digest().sha256;
   await copyCommittedToBackups(context, key, committed, sha256, options);

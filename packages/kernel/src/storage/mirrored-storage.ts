@@ -5,7 +5,12 @@ import type { MirrorContext } from './mirrored-storage-context.js';
 import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
 import { createEventReporter, describeCopy } from './mirrored-storage-events.js';
 import { type MirroredStorageOptions, resolveMirrorOptions } from './mirrored-storage-options.js';
-import { type CopyProblem, noGoodCopy, reportProblem } from './mirrored-storage-problems.js';
+import {
+  type CopyProblem,
+  copyError,
+  noGoodCopy,
+  reportProblem,
+} from './mirrored-storage-problems.js';
 import { digestFromOtherCopies, getMirrored } from './mirrored-storage-read.js';
 import { type ScrubOptions, type ScrubReport, scrubMirror } from './mirrored-storage-scrub.js';
 import { putMirrored } from './mirrored-storage-write.js';
@@ -13,6 +18,7 @@ import type {
   DeleteOptions,
   GetOptions,
   ListOptions,
+  ListPage,
   ListPageOptions,
   ObjectInfo,
   PutOptions,
@@ -135,7 +141,12 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
 
     async listPage(listOptions: ListPageOptions = {}) {
       validatePrefix(listOptions.prefix ?? '', keyRules);
-      const page = await primary.listPage(listOptions);
+      let page: ListPage;
+      try {
+        page = await primary.listPage(listOptions);
+      } catch (error) {
+        throw copyError(context, 0, error);
+      }
       return { ...page, objects: page.objects.map((info) => publicInfo(info)) };
     },
 
@@ -156,13 +167,19 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
           details: { key, copy: failed + 1 },
         });
       }
-      await primary.delete(key, deleteOptions);
+      try {
+        await primary.delete(key, deleteOptions);
+      } catch (error) {
+        throw copyError(context, 0, error);
+      }
     },
 
     async close(): Promise<void> {
       const results = await Promise.allSettled(copies.map((copy) => copy.close?.()));
-      const failure = results.find((result) => result.status === 'rejected');
-      if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+      const failed = results.findIndex((result) => result.status === 'rejected');
+      if (failed >= 0) {
+        throw copyError(context, failed, (results[failed] as PromiseRejectedResult).reason);
+      }
     },
 
     async scrub(scrubOptions: ScrubOptions = {}): Promise<ScrubReport> {
