@@ -567,6 +567,52 @@ describe('mirrored storage head, list, delete and events', () => {
     expect(JSON.stringify(errors)).toContain('listener bug');
   });
 
+  it("restates a failing primary's list and delete errors under the mirror's name", async () => {
+    const memory = createMemoryStorage();
+    const failing: Storage = {
+      ...memory,
+      listPage: async () => {
+        throw transientError();
+      },
+      delete: async () => {
+        throw new Error('EACCES: permission denied');
+      },
+    };
+    const backup = createMemoryStorage();
+    const mirror = createMirroredStorage({ copies: [failing, backup] });
+    await mirror.put('a', 'x');
+
+    const listed = await rejection(mirror.listPage({ prefix: '' }));
+    expect(listed.code).toBe('TRANSIENT_IO');
+    expect(listed.message).toBe('[cairn] [mirror] copy 0 (memory, primary): Connection reset.');
+    const deleted = await rejection(mirror.delete('a'));
+    expect(deleted.backend).toBe('mirror');
+    expect(deleted.message).toContain('EACCES: permission denied (an unexpected error');
+    expect((deleted.cause as Error).message).toBe('EACCES: permission denied');
+    // Backups go first, so the object is still on the primary, where reads look first.
+    expect(await backup.head('a')).toBeUndefined();
+    expect(await text(mirror, 'a')).toBe('x');
+  });
+
+  it('fails a scrub when a copy cannot list, rather than report a partial picture', async () => {
+    const memory = createMemoryStorage();
+    const unlistable: Storage = {
+      ...memory,
+      list: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            throw transientError();
+          },
+        }),
+      }),
+    };
+    const mirror = createMirroredStorage({ copies: [createMemoryStorage(), unlistable] });
+    await mirror.put('a', 'x');
+    const error = await rejection(mirror.scrub());
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.message).toContain('copy 1 (memory)');
+  });
+
   it('closes every copy that can be closed and reports a failing close', async () => {
     const closed: string[] = [];
     const closing = (name: string, fail = false): Storage => ({

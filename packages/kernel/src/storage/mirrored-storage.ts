@@ -52,6 +52,9 @@ export interface MirroredStorage extends Storage {
  *   It never returns bytes that failed verification. Ranged reads are refused: a slice cannot
  *   be verified.
  * - `head` asks the primary, then the backups if the primary lacks the object.
+ * - When no copy has the object and some copy could not answer, `get` and `head` throw a
+ *   retryable `TRANSIENT_IO` instead of saying it is absent: an unreachable backup may be the
+ *   only one that still holds it.
  * - `list` and `listPage` trust the primary's listing; `scrub` finds what only backups hold.
  * - `delete` removes the backups first and the primary last, so a delete that fails half-way
  *   leaves an object that is still readable, not one a read would resurrect from a backup.
