@@ -36,7 +36,7 @@ async function streamLargeObject(context: CheckContext): Promise<void> {
   const putLimit = storesInMemory ? largeObjectBytes + memoryHeadroomBytes : memoryHeadroomBytes;
   const getLimit = memoryHeadroomBytes;
   try {
-    const putProbe = new MemoryProbe();
+    const putProbe = await MemoryProbe.start();
     const body = createPatternBody({
       size: largeObjectBytes,
       seed: 100,
@@ -51,7 +51,7 @@ async function streamLargeObject(context: CheckContext): Promise<void> {
     if (storage.capabilities.sha256) expect(stored.sha256, 'put sha256').toBe(expected.sha256);
     expectGrowthBelow(putProbe.growth, putLimit, 'put', context);
 
-    const getProbe = new MemoryProbe();
+    const getProbe = await MemoryProbe.start();
     const { info, body: stream } = await storage.get(key);
     expect(info.size, 'get reports the full size').toBe(largeObjectBytes);
     const hash = createHash('sha256');

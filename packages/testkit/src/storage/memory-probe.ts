@@ -38,7 +38,11 @@ function findGarbageCollector(): (() => void) | null {
 }
 
 function measure(): { rss: number; heap: number } {
-  findGarbageCollector()?.();
+  const collect = findGarbageCollector();
+  // Twice: V8 releases the memory of dead Buffers on a background thread after a collection,
+  // and the next collection waits for that to finish, so only then is `external` accurate.
+  collect?.();
+  collect?.();
   const usage = process.memoryUsage();
   return { rss: usage.rss, heap: usage.heapUsed + usage.external };
 }
@@ -49,10 +53,30 @@ function measure(): { rss: number; heap: number } {
  * result does not depend on how fast the machine is.
  */
 export class MemoryProbe {
-  private readonly baseline = measure();
   private peakRss = 0;
   private peakHeap = 0;
   private count = 0;
+
+  private constructor(private readonly baseline: { rss: number; heap: number }) {}
+
+  /**
+   * Starts a probe. The baseline is the lowest of several samples taken over a few turns of
+   * the event loop: what earlier work has just let go of often stays reachable from settling
+   * streams and promises for a turn or two, and counting it in the baseline would make later
+   * growth look smaller than it is.
+   */
+  static async start(settleTurns = 8): Promise<MemoryProbe> {
+    let baseline = measure();
+    for (let turn = 0; turn < settleTurns; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const current = measure();
+      baseline = {
+        rss: Math.min(baseline.rss, current.rss),
+        heap: Math.min(baseline.heap, current.heap),
+      };
+    }
+    return new MemoryProbe(baseline);
+  }
 
   /** Whether samples see only live memory (the garbage collector was reachable). */
   static get collectsGarbage(): boolean {
