@@ -108,7 +108,7 @@ async function openStorage(
         details: { path: root },
       });
     }
-    throw mapFsError(error, { operation: 'open the storage at', path: root });
+    throw mapFsError(error, { operation: 'open the storage', path: root });
   }
   const layout = new FsLayout(realRoot);
   const context: FsContext = {
@@ -127,7 +127,7 @@ async function openStorage(
     await fileSystem.mkdir(layout.metadataDirectory, { recursive: true });
     await cleanupLeftovers(context, settings.cleanupTemporaryFilesOlderThanMs);
   } catch (error) {
-    throw mapFsError(error, { operation: 'prepare the storage at', path: realRoot });
+    throw mapFsError(error, { operation: 'prepare the storage', path: realRoot });
   }
   return context;
 }
