@@ -1,5 +1,6 @@
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { silentLogger } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from './index.js';
 import { lockPathOf } from './key-lock.js';
@@ -22,12 +23,25 @@ describe('cleanup on open', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
     await utimes(join(temporary, files.liveButOld), twoHoursAgo, twoHoursAgo);
 
-    const storage = createFsStorage({ root });
+    const logged: Array<[object | string, string | undefined]> = [];
+    const logger = {
+      ...silentLogger,
+      info: (fields: object | string, message?: string) => {
+        logged.push([fields, message]);
+      },
+    };
+    const storage = createFsStorage({ root }, { logger });
     expect(await readdir(temporary)).toHaveLength(5);
     await storage.head('first-operation');
     expect((await readdir(temporary)).sort()).toEqual(
       [files.liveWriter, files.notOurs, 'locks'].sort(),
     );
+    expect(logged).toEqual([
+      [
+        { backend: 'fs', root, temporaryFiles: 2, locks: 0 },
+        'Removed temporary files and locks left by writers that crashed',
+      ],
+    ]);
   });
 
   it('honours cleanupTemporaryFilesOlderThanMs', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { CairnError, validateKey } from '@cairn/kernel';
 import { fsStorageName } from './fs-storage-options.js';
 
@@ -105,11 +105,6 @@ export class FsLayout {
     return dataDirectory === this.root
       ? this.metadataDirectory
       : join(this.metadataDirectory, relative(this.root, dataDirectory));
-  }
-
-  /** Whether `path` is the root or below it. */
-  contains(path: string): boolean {
-    return path === this.root || path.startsWith(this.root + sep);
   }
 
   /**

@@ -1,9 +1,9 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CairnError, type PutOptions, readAll, sha256Of } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
-import { createFsStorage, type FsStorage } from './index.js';
+import { createFsStorage, type FsStorage, nodeFileSystem } from './index.js';
 import { expectCairnError } from './testing/expect-cairn-error.js';
 import { filesBelow, foldersBelow, temporaryRoot } from './testing/temporary-root.js';
 
@@ -63,7 +63,7 @@ describe('fs storage: files on disk', () => {
     const storage = createFsStorage({ root });
     const error = await expectCairnError(storage.put('a', 'x'), 'PERMANENT_IO');
     expect(error.message).toContain('is not a folder');
-    const { rm, mkdir } = await import('node:fs/promises');
+    const { mkdir } = await import('node:fs/promises');
     await rm(root);
     await mkdir(root);
     await storage.put('a', 'x');
@@ -314,5 +314,74 @@ describe('fs storage: delete', () => {
     controller.abort();
     await expectCairnError(storage.delete('kept', { signal: controller.signal }), 'ABORTED');
     expect(await text(storage, 'kept')).toBe('x');
+  });
+});
+
+describe('fs storage: fsync', () => {
+  /** A file system that counts flushes of files and folders. */
+  function countingFlushes() {
+    const flushed: string[] = [];
+    const fileSystem = {
+      ...nodeFileSystem,
+      open: (async (...parameters: Parameters<typeof nodeFileSystem.open>) => {
+        const handle = await nodeFileSystem.open(...parameters);
+        const sync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          flushed.push(String(parameters[0]));
+          await sync();
+        };
+        return handle;
+      }) as typeof nodeFileSystem.open,
+    };
+    return { flushed, fileSystem };
+  }
+
+  it('flushes the data file, its new folders, the record and its folder before put returns', async () => {
+    const root = await temporaryRoot();
+    const { flushed, fileSystem } = countingFlushes();
+    const storage = createFsStorage({ root }, { fileSystem });
+    await storage.put('new/folder/key', 'durable');
+    const real = storage.root;
+    const temporary = flushed.filter((path) => path.includes('.cairn-tmp'));
+    expect(temporary).toHaveLength(2);
+    expect(flushed.filter((path) => !path.includes('.cairn-tmp')).sort()).toEqual(
+      [
+        join(real, 'new', 'folder'),
+        join(real, 'new'),
+        real,
+        join(real, '.cairn-meta', 'new', 'folder'),
+        join(real, '.cairn-meta', 'new'),
+        join(real, '.cairn-meta'),
+      ].sort(),
+    );
+    flushed.length = 0;
+    await storage.delete('new/folder/key');
+    expect(flushed).toEqual([join(real, 'new', 'folder')]);
+  });
+
+  it('with fsync off, nothing is flushed and everything still works', async () => {
+    const { flushed, fileSystem } = countingFlushes();
+    const storage = createFsStorage({ root: await temporaryRoot(), fsync: false }, { fileSystem });
+    await storage.put('a/b', 'fast');
+    expect(await text(storage, 'a/b')).toBe('fast');
+    await storage.delete('a/b');
+    expect(flushed).toEqual([]);
+  });
+});
+
+describe('fs storage: its own folders removed while in use', () => {
+  it('recreates .cairn-tmp and .cairn-meta when someone deletes them', async () => {
+    const storage = await newStorage();
+    await storage.put('before', '1');
+    await rm(join(storage.root, '.cairn-tmp'), { recursive: true });
+    await rm(join(storage.root, '.cairn-meta'), { recursive: true });
+    // A top-level key: the temporary file is the first thing written, before any lock.
+    const info = await storage.put('after', '2', { ifNoneMatch: '*' });
+    expect(await storage.head('after')).toEqual(info);
+    expect(info.sha256).toBe(sha256Of('2'));
+    await rm(join(storage.root, '.cairn-meta'), { recursive: true });
+    const nested = await storage.put('after-folder/deep', '3');
+    expect((await storage.head('after-folder/deep'))?.sha256).toBe(nested.sha256);
+    expect(await text(storage, 'before')).toBe('1');
   });
 });

@@ -8,11 +8,13 @@ import {
   type ListOptions,
   type ListPage,
   type ListPageOptions,
+  type Logger,
   type ObjectInfo,
   type PutOptions,
   type Storage,
   type StorageBody,
   type StorageCapabilities,
+  silentLogger,
 } from '@cairn/kernel';
 import { cleanupLeftovers } from './cleanup-leftovers.js';
 import { removeEmptyDirectories, syncDirectory } from './directories.js';
@@ -41,10 +43,10 @@ export interface FsStorage extends Storage {
   readonly root: string;
 }
 
-/**
- * Hooks under the options, for tests of failure handling. Not part of the config file.
- */
+/** What the storage gets besides its options: never part of the config file. */
 export interface FsStorageHooks {
+  /** Where to report cleanups after crashes; silent by default. */
+  readonly logger?: Logger;
   /**
    * Replaces `node:fs/promises` for every call the storage makes, e.g. to make the write
    * step fail with ENOSPC without filling a disk.
@@ -92,6 +94,7 @@ async function openStorage(
   fileSystem: FileSystem,
   root: string,
   settings: ResolvedFsStorageOptions,
+  logger: Logger,
 ): Promise<FsContext> {
   let realRoot: string;
   try {
@@ -125,7 +128,13 @@ async function openStorage(
   try {
     await fileSystem.mkdir(layout.lockDirectory, { recursive: true });
     await fileSystem.mkdir(layout.metadataDirectory, { recursive: true });
-    await cleanupLeftovers(context, settings.cleanupTemporaryFilesOlderThanMs);
+    const removed = await cleanupLeftovers(context, settings.cleanupTemporaryFilesOlderThanMs);
+    if (removed.temporaryFiles > 0 || removed.locks > 0) {
+      logger.info(
+        { backend: fsStorageName, root: realRoot, ...removed },
+        'Removed temporary files and locks left by writers that crashed',
+      );
+    }
   } catch (error) {
     throw mapFsError(error, { operation: 'prepare the storage', path: realRoot });
   }
@@ -147,12 +156,13 @@ async function openStorage(
 export function createFsStorage(options: FsStorageOptions, hooks: FsStorageHooks = {}): FsStorage {
   const settings = parseFsStorageOptions(options);
   const fileSystem = hooks.fileSystem ?? nodeFileSystem;
+  const logger = hooks.logger ?? silentLogger;
   const root = resolve(settings.root);
   let opening: Promise<FsContext> | undefined;
 
   // Opened once, on first use; a failed open (e.g. permissions) is tried again next time.
   function open(): Promise<FsContext> {
-    opening ??= openStorage(fileSystem, root, settings).catch((error: unknown) => {
+    opening ??= openStorage(fileSystem, root, settings, logger).catch((error: unknown) => {
       opening = undefined;
       throw error;
     });

@@ -22,6 +22,7 @@ describe('mapFsError', () => {
     ['EISDIR', 'INVALID_KEY', false, 'cannot be both an object and a folder'],
     ['ENAMETOOLONG', 'INVALID_KEY', false, 'too long'],
     ['ELOOP', 'PERMANENT_IO', false, 'symbolic link'],
+    ['EXDEV', 'PERMANENT_IO', false, 'another file system'],
     ['EWHATEVER', 'PERMANENT_IO', false, 'failed with EWHATEVER'],
   ])('%s becomes %s (retryable: %s)', (systemCode, code, retryable, words) => {
     const cause = systemError(systemCode);

@@ -92,6 +92,13 @@ function translate(systemCode: string | undefined, path: string): Translation {
         problem: 'a name in the path is too long for the file system',
         advice: 'Use shorter key segments (at most 255 bytes each) or a shorter root path',
       };
+    case 'EXDEV':
+      return {
+        code: 'PERMANENT_IO',
+        problem: `${path} is on another file system than the storage's .cairn-tmp folder, so it cannot be replaced atomically`,
+        advice:
+          'Do not mount other file systems inside the storage root; point "root" at a folder on one file system',
+      };
     case 'ELOOP':
       return {
         code: 'PERMANENT_IO',

@@ -5,6 +5,7 @@ import { removeEmptyDirectories, syncDirectories } from './directories.js';
 import type { FsContext } from './fs-context.js';
 import { errorCodeOf, mapFsError } from './map-fs-error.js';
 import { LayoutChangedError } from './object-paths.js';
+import { openTemporaryFile } from './temporary-file.js';
 
 /** Records whose shape or version we do not know are ignored, never trusted. */
 const recordSchema = z.object({
@@ -126,7 +127,7 @@ export async function writeRecord(
   const path = layout.recordPath(dataPath);
   const temporaryPath = layout.temporaryPath();
   try {
-    const handle = await fileSystem.open(temporaryPath, 'wx');
+    const handle = await openTemporaryFile(context, temporaryPath);
     try {
       await handle.writeFile(JSON.stringify(record));
       if (context.fsync) await handle.sync();
@@ -149,7 +150,11 @@ export async function writeRecord(
         if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
           // A stale folder of records where this record goes: the data tree has a file here.
           await fileSystem.rm(path, { recursive: true, force: true });
-        } else if (!(error instanceof LayoutChangedError) && code !== 'ENOENT') {
+        } else if (error instanceof LayoutChangedError || code === 'ENOENT') {
+          // A folder vanished under us; if it was the whole record tree (removed by hand),
+          // recreate its top before the retry.
+          await fileSystem.mkdir(layout.metadataDirectory, { recursive: true });
+        } else {
           throw error;
         }
       }

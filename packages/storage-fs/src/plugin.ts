@@ -16,6 +16,6 @@ export const plugin = definePlugin({
     const root = isAbsolute(options.root)
       ? options.root
       : resolve(context.projectDirectory, options.root);
-    return createFsStorage({ ...options, root });
+    return createFsStorage({ ...options, root }, { logger: context.logger });
   },
 });

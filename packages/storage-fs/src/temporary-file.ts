@@ -10,7 +10,7 @@ import {
 } from '@cairn/kernel';
 import type { FsContext } from './fs-context.js';
 import { fsStorageName } from './fs-storage-options.js';
-import { mapFsError } from './map-fs-error.js';
+import { errorCodeOf, mapFsError } from './map-fs-error.js';
 
 /** A body written in full to a temporary file, not yet visible under any key. */
 export interface TemporaryFile {
@@ -46,6 +46,17 @@ function uniqueModificationSeconds(): number {
   return lastStampMicroseconds / 1_000_000;
 }
 
+/** Opens a new temporary file, recreating `.cairn-tmp` if someone removed it. */
+export async function openTemporaryFile(context: FsContext, path: string): Promise<FileHandle> {
+  try {
+    return await context.fileSystem.open(path, 'wx');
+  } catch (error) {
+    if (errorCodeOf(error) !== 'ENOENT') throw error;
+    await context.fileSystem.mkdir(context.layout.lockDirectory, { recursive: true });
+    return await context.fileSystem.open(path, 'wx');
+  }
+}
+
 async function writeFully(handle: FileHandle, chunk: Buffer): Promise<void> {
   let offset = 0;
   while (offset < chunk.length) {
@@ -70,7 +81,7 @@ export async function writeTemporaryFile(
   const path = context.layout.temporaryPath();
   let handle: FileHandle;
   try {
-    handle = await context.fileSystem.open(path, 'wx');
+    handle = await openTemporaryFile(context, path);
   } catch (error) {
     throw mapFsError(error, { operation: 'write', key, path });
   }
