@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { errorCodes, type Storage } from '@cairn/kernel';
-import { expect } from 'vitest';
 import { expectAbsent, expectCairnError, expectUnchanged } from './assertions.js';
 import type { StorageCheckGroup } from './check-context.js';
 import { patternChunks } from './pattern-body.js';
@@ -160,13 +159,12 @@ export const failedWriteChecks: StorageCheckGroup = {
       async run({ storage, prefix }) {
         for (const kind of ['generator', 'destroyed stream'] as const) {
           const key = `${prefix}broken-${kind.replace(' ', '-')}.bin`;
-          const error = await expectCairnError(
+          await expectCairnError(
             storage,
             `put of a ${kind} body that fails`,
             () => storage.put(key, failingBody(kind)),
             errorCodes,
           );
-          expect(error.message.length, 'the error says what happened').toBeGreaterThan(0);
           await expectAbsent(storage, key, `after the ${kind} body failed`);
         }
       },
