@@ -21,7 +21,12 @@ const defaultPageSize = 1000;
 /** Files inspected at once while filling a page: enough to hide latency, few descriptors. */
 const statConcurrency = 16;
 
-function checkListOptions(options: ListOptions): { prefix: string; pageSize: number } {
+/**
+ * Validates a listing's prefix and page size.
+ *
+ * @throws CairnError `INVALID_KEY` for a bad prefix, `INVALID_OPTIONS` for a bad page size.
+ */
+export function checkListOptions(options: ListOptions): { prefix: string; pageSize: number } {
   const prefix = options.prefix ?? '';
   validatePrefix(prefix, { backend: fsStorageName });
   const pageSize = options.pageSize ?? defaultPageSize;

@@ -22,7 +22,7 @@ import { createFileBody } from './file-body.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
 import type { FsContext } from './fs-context.js';
 import { FsLayout, validateFsKey } from './fs-layout.js';
-import { listFsObjects, listFsPage } from './fs-listing.js';
+import { checkListOptions, listFsObjects, listFsPage } from './fs-listing.js';
 import {
   type FsStorageOptions,
   fsStorageName,
@@ -238,17 +238,16 @@ export function createFsStorage(options: FsStorageOptions, hooks: FsStorageHooks
     },
 
     list(listOptions: ListOptions = {}): AsyncIterable<ObjectInfo> {
-      return {
-        [Symbol.asyncIterator]: () => {
-          const iterator = (async function* () {
-            yield* listFsObjects(await open(), listOptions);
-          })();
-          return iterator;
-        },
-      };
+      async function* generate() {
+        // Bad options fail before the folder is even opened.
+        checkListOptions(listOptions);
+        yield* listFsObjects(await open(), listOptions);
+      }
+      return { [Symbol.asyncIterator]: generate };
     },
 
     async listPage(pageOptions: ListPageOptions = {}): Promise<ListPage> {
+      checkListOptions(pageOptions);
       return listFsPage(await open(), pageOptions);
     },
 
