@@ -39,9 +39,23 @@ describe('withKeyLock', () => {
     };
     await Promise.all(Array.from({ length: 8 }, () => withKeyLock(lockSettings, 'same', action)));
     expect(most).toBe(1);
+    // Different keys: every action waits until all have started, which only ends if they
+    // really run side by side (one at a time, the first would wait forever).
+    let started = 0;
+    let allStarted: () => void = () => {};
+    const everyoneIn = new Promise<void>((resolve) => {
+      allStarted = resolve;
+    });
     most = 0;
     await Promise.all(
-      Array.from({ length: 8 }, (_, index) => withKeyLock(lockSettings, `key-${index}`, action)),
+      Array.from({ length: 8 }, (_, index) =>
+        withKeyLock(lockSettings, `key-${index}`, async () => {
+          started += 1;
+          if (started === 8) allStarted();
+          await everyoneIn;
+          await action();
+        }),
+      ),
     );
     expect(most).toBeGreaterThan(1);
   });
