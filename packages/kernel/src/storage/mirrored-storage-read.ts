@@ -46,12 +46,36 @@ export async function getMirrored(
     });
   }
   const problems: CopyProblem[] = [];
+  // A key missing from every copy is an ordinary miss, not a mirror problem: "missing"
+  // events wait until some copy shows the object exists.
+  let unreported: CopyProblem[] = [];
   for (let index = 0; index < context.copies.length; index++) {
     throwIfAborted(context, options.signal);
-    const examination = await examineCopy(context, key, index, problems, options.signal, 1);
+    const reportMissing = () => {
+      for (const problem of unreported) reportProblem(context, key, problem);
+      unreported = [];
+    };
+    const examination = await examineCopy(
+      context,
+      key,
+      index,
+      problems,
+      options.signal,
+      1,
+      reportMissing,
+    );
     if (examination.kind === 'good') return examination.result;
     problems.push(examination.problem);
-    reportProblem(context, key, examination.problem);
+    if (examination.problem.kind === 'missing') {
+      unreported.push(examination.problem);
+      continue;
+    }
+    for (const problem of [...unreported, examination.problem])
+      reportProblem(context, key, problem);
+    unreported = [];
+  }
+  if (problems.some((problem) => problem.kind !== 'missing')) {
+    for (const problem of unreported) reportProblem(context, key, problem);
   }
   throw noGoodCopy(context, key, problems);
 }
@@ -63,9 +87,11 @@ async function examineCopy(
   problems: readonly CopyProblem[],
   signal: AbortSignal | undefined,
   attempt: number,
+  onObjectFound?: () => void,
 ): Promise<Examination> {
   const opened = await openCopy(context, key, index, signal);
   if (opened.kind === 'bad') return opened;
+  onObjectFound?.();
   const { info, body } = opened.result;
   const expected = recordedDigest(info) ?? (await digestFromOtherCopies(context, key, index));
   if (expected === undefined) {

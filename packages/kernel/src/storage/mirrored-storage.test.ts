@@ -194,12 +194,14 @@ describe('mirrored storage reads', () => {
   });
 
   it('fails with NOT_FOUND when every copy lacks the object, and with CORRUPT_DATA for a mix', async () => {
-    const { mirror, copies } = mirrorOf();
+    const { mirror, copies, events } = mirrorOf();
     const missing = await rejection(mirror.get('nothing'));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain(
       'copy 0 (memory, primary) is missing; copy 1 (memory) is missing',
     );
+    // An ordinary miss is not a mirror problem: no copy-missing events for it.
+    expect(events).toEqual([]);
 
     await mirror.put('a', 'x');
     (copies[0] as MemoryStorage).corrupt('a', 'y');
@@ -207,6 +209,7 @@ describe('mirrored storage reads', () => {
     const mixed = await rejection(mirror.get('a'));
     expect(mixed.code).toBe('CORRUPT_DATA');
     expect(mixed.message).toContain('copy 1 (memory) is missing');
+    expect(events.map((event) => event.type)).toEqual(['copy-corrupt', 'copy-missing']);
   });
 
   it('with three copies, serves the third when the first two are bad and repairs both', async () => {
