@@ -6,7 +6,7 @@ import {
   type ListPage,
   type ListPageOptions,
   type ObjectInfo,
-  validatePrefix,
+  validateListOptions,
 } from '@cairn/kernel';
 import { cursorAfterFolder, type WalkItem, walkObjects } from './directory-walker.js';
 import type { FsContext } from './fs-context.js';
@@ -17,28 +17,12 @@ import { readTrustedRecord } from './object-record.js';
 
 type ObjectItem = Extract<WalkItem, { kind: 'object' }>;
 
-const defaultPageSize = 1000;
 /** Files inspected at once while filling a page: enough to hide latency, few descriptors. */
 const statConcurrency = 16;
 
-/**
- * Validates a listing's prefix and page size.
- *
- * @throws CairnError `INVALID_KEY` for a bad prefix, `INVALID_OPTIONS` for a bad page size.
- */
+/** Validates a listing's prefix and page size (the kernel's rules, with this backend's name). */
 export function checkListOptions(options: ListOptions): { prefix: string; pageSize: number } {
-  const prefix = options.prefix ?? '';
-  validatePrefix(prefix, { backend: fsStorageName });
-  const pageSize = options.pageSize ?? defaultPageSize;
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new CairnError({
-      code: 'INVALID_OPTIONS',
-      backend: fsStorageName,
-      message: `Invalid list option "pageSize": ${String(pageSize)}; expected a whole number of at least 1.`,
-      details: { pageSize },
-    });
-  }
-  return { prefix, pageSize };
+  return validateListOptions(options, fsStorageName);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -4,6 +4,7 @@ import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { createMirroredStorage } from '../storage/mirrored-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { missingStorageMembers } from '../storage/storage-shape.js';
 import { pluginKindLabels } from './builtin-plugins.js';
 import { configIssuesError, configProblemError, locateIssues } from './config-issues.js';
 import {
@@ -56,8 +57,6 @@ interface PreparedPlugin extends PlannedPlugin {
   readonly manifest: PluginManifest;
   readonly options: unknown;
 }
-
-const storageMethods = ['put', 'get', 'head', 'list', 'listPage', 'delete'] as const;
 
 /**
  * Resolves every plugin the config names, validates all their options, and only then builds
@@ -204,17 +203,7 @@ function checkStorage(
   plugin: PreparedPlugin,
   provenance: ConfigProvenance,
 ): void {
-  const candidate = (typeof instance === 'object' && instance !== null ? instance : {}) as Record<
-    string,
-    unknown
-  >;
-  const missing: string[] = storageMethods.filter(
-    (method) => typeof candidate[method] !== 'function',
-  );
-  if (typeof candidate.name !== 'string') missing.unshift('name');
-  if (typeof candidate.capabilities !== 'object' || candidate.capabilities === null) {
-    missing.push('capabilities');
-  }
+  const missing = missingStorageMembers(instance);
   if (missing.length === 0) return;
   throw configProblemError(
     'INVALID_CONFIG',

@@ -1,5 +1,6 @@
 export * from './body.js';
 export * from './keys.js';
+export * from './list-options.js';
 export * from './list-pages.js';
 export * from './memory-storage.js';
 export { createMirroredStorage, type MirroredStorage } from './mirrored-storage.js';
@@ -25,3 +26,4 @@ export {
 } from './mirrored-storage-options.js';
 export type { ScrubFinding, ScrubOptions, ScrubReport } from './mirrored-storage-scrub.js';
 export type * from './storage.js';
+export * from './storage-shape.js';

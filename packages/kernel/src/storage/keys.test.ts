@@ -74,11 +74,18 @@ describe('compareKeys', () => {
     const keys = ['b', '🙂', '～', 'a/b', 'a', 'A', 'é'];
     expect([...keys].sort(compareKeys)).toEqual(['A', 'a', 'a/b', 'b', 'é', '～', '🙂']);
     expect(compareKeys('x', 'x')).toBe(0);
+  });
+
+  it('orders characters above U+FFFF that share a high surrogate', () => {
+    // 😀 (D83D DE00) and 😁 (D83D DE01) differ only in their low surrogate.
+    expect(compareKeys('a😀', 'a😁')).toBeLessThan(0);
+    expect(compareKeys('a😁', 'a😀')).toBeGreaterThan(0);
+    expect(['t/😂', 't/😀', 't/😁'].sort(compareKeys)).toEqual(['t/😀', 't/😁', 't/😂']);
     expect(compareKeys('ab', 'abc')).toBeLessThan(0);
   });
 
   it('agrees with Buffer.compare on random strings', () => {
-    const alphabet = ['a', 'z', '/', '-', 'é', '中', '～', '🙂', '𝄞', '\uffff'];
+    const alphabet = ['a', 'z', '/', '-', 'é', '中', '～', '🙂', '😀', '😁', '𝄞', '\uffff'];
     let seed = 7;
     const next = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

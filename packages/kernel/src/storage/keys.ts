@@ -104,7 +104,11 @@ export function compareKeys(left: string, right: string): number {
     const b = right.charCodeAt(index);
     if (a === b) continue;
     if (a < 0xd800 && b < 0xd800) return a - b;
-    return Buffer.compare(utf8.encode(left.slice(index)), utf8.encode(right.slice(index)));
+    // Keys that first differ in a low surrogate share its high surrogate: start the byte
+    // comparison at the whole character, or both halves would encode as U+FFFD and tie.
+    const previous = index > 0 ? left.charCodeAt(index - 1) : 0;
+    const start = previous >= 0xd800 && previous <= 0xdbff ? index - 1 : index;
+    return Buffer.compare(utf8.encode(left.slice(start)), utf8.encode(right.slice(start)));
   }
   return left.length - right.length;
 }

@@ -81,3 +81,19 @@ describe('createMemoryStorage', () => {
     expect((await readAll(body)).toString()).toBe('efgh');
   });
 });
+
+describe('memory storage listing options', () => {
+  it.each([0, -1, 2.5, Number.NaN])(
+    'refuses pageSize %s instead of ending the listing silently',
+    async (pageSize) => {
+      const storage = createMemoryStorage();
+      await storage.put('a', 'x');
+      const error = await storage.listPage({ pageSize }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(isCairnError(error, 'INVALID_OPTIONS')).toBe(true);
+      expect((error as Error).message).toContain('[cairn] [memory] Invalid list option "pageSize"');
+    },
+  );
+});

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { DigestTransform, toReadable } from './body.js';
 import { compareKeys, validateKey, validatePrefix } from './keys.js';
+import { validateListOptions } from './list-options.js';
 import { listFromPages } from './list-pages.js';
 import type {
   GetOptions,
@@ -190,9 +191,7 @@ export function createMemoryStorage(): MemoryStorage {
     },
 
     async listPage(options: ListPageOptions = {}): Promise<ListPage> {
-      const prefix = options.prefix ?? '';
-      validatePrefix(prefix, { backend: memoryStorageName });
-      const pageSize = options.pageSize ?? 1000;
+      const { prefix, pageSize } = validateListOptions(options, memoryStorageName);
       const after = [options.cursor, options.startAfter].reduce<string | undefined>(
         (latest, candidate) =>
           candidate === undefined || (latest !== undefined && compareKeys(latest, candidate) >= 0)

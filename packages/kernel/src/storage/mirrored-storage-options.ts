@@ -3,25 +3,13 @@ import { CairnError } from '../errors/cairn-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import type { MirrorEventListener } from './mirrored-storage-events.js';
 import type { Storage } from './storage.js';
+import { isStorage } from './storage-shape.js';
 
 /** The name a mirror reports in errors unless given another. */
 export const mirroredStorageName = 'mirror';
 
 /** Objects up to this size are verified in memory by default (16 MiB). */
 export const defaultBufferLimitBytes = 16 * 1024 * 1024;
-
-const storageMethods = ['put', 'get', 'head', 'list', 'listPage', 'delete'] as const;
-
-function isStorage(value: unknown): value is Storage {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Record<string, unknown>;
-  return (
-    storageMethods.every((method) => typeof candidate[method] === 'function') &&
-    typeof candidate.name === 'string' &&
-    typeof candidate.capabilities === 'object' &&
-    candidate.capabilities !== null
-  );
-}
 
 const storageSchema = z.custom<Storage>(isStorage, {
   message:
