@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Benchmark } from './benchmark.js';
+import { fsListBenchmark } from './benchmarks/fs-list.js';
+import { memoryListPageBenchmark } from './benchmarks/memory-list-page.js';
+import { mirroredBenchmark } from './benchmarks/mirrored.js';
+import { smallPutBenchmark } from './benchmarks/small-put.js';
+import { streamedGetBenchmark } from './benchmarks/streamed-get.js';
+import { streamedPutBenchmark } from './benchmarks/streamed-put.js';
+import { describeMachine } from './machine.js';
+import { renderResult } from './markdown-report.js';
+
+const benchmarks: readonly Benchmark[] = [
+  smallPutBenchmark,
+  streamedPutBenchmark,
+  streamedGetBenchmark,
+  fsListBenchmark,
+  memoryListPageBenchmark,
+  mirroredBenchmark,
+];
+
+// Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror.
+const filter = process.argv[2]?.toLowerCase();
+const selected = benchmarks.filter(
+  (benchmark) => filter === undefined || benchmark.name.includes(filter),
+);
+if (selected.length === 0) {
+  console.error(
+    `No benchmark matches "${filter}". Names: ${benchmarks.map((each) => each.name).join(', ')}.`,
+  );
+  process.exit(2);
+}
+
+const started = performance.now();
+const sections = ['## Machine', '', ...describeMachine(), ''];
+if ((globalThis as { gc?: unknown }).gc === undefined) {
+  sections.push('(Run without --expose-gc: memory growth includes garbage not yet collected.)', '');
+}
+for (const benchmark of selected) {
+  // Progress goes to stderr so that stdout is the report alone.
+  console.error(`[bench] ${benchmark.name}…`);
+  const benchmarkStart = performance.now();
+  const result = await benchmark.run();
+  console.error(
+    `[bench] ${benchmark.name} done in ${((performance.now() - benchmarkStart) / 1000).toFixed(1)} s`,
+  );
+  sections.push(renderResult(result), '');
+}
+sections.push(`Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+const report = `${sections.join('\n')}\n`;
+process.stdout.write(report);
+// Nx drops blank lines from the output it relays, and markdown tables need them: the file
+// keeps the report as it was written.
+const reportFile = fileURLToPath(new URL('../last-run.md', import.meta.url));
+await writeFile(reportFile, report);
+console.error(`[bench] report written to ${reportFile}`);
