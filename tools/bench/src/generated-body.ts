@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 /** Chunk size of generated bodies: what `fs.createReadStream` hands out by default. */
-export const chunkBytes = 64 * 1024;
+const chunkBytes = 64 * 1024;
 
 // One random mebibyte to copy chunks from: incompressible, and cheap to produce per round.
 const pattern = randomBytes(1024 * 1024);

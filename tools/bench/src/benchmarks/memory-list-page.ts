@@ -1,6 +1,6 @@
 import { createMemoryStorage } from '@cairn/kernel';
 import type { Benchmark } from '../benchmark.js';
-import { forEachConcurrently, treeKeyCount, treeKeys } from '../key-tree.js';
+import { treeKeyCount, treeKeys } from '../key-tree.js';
 import { runSideBySide } from '../side-by-side.js';
 import { summarize, summarizeRates } from '../statistics.js';
 
@@ -20,7 +20,7 @@ export const memoryListPageBenchmark: Benchmark = {
     // Shuffled with a fixed step so the plain array really has to be sorted.
     const shuffled = keys.map((_key, index) => keys[(index * 7919) % keys.length] as string);
     const storage = createMemoryStorage();
-    await forEachConcurrently(shuffled, 1, (key) => storage.put(key, '{"score":0.5}'));
+    for (const key of shuffled) await storage.put(key, '{"score":0.5}');
     const samples = await runSideBySide(
       {
         run: async () => {
