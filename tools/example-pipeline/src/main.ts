@@ -93,7 +93,11 @@ try {
       `Report: ${report.scored} scored, mean ${report.meanScore.toFixed(3)}, ${report.failed.length} failed`,
     );
     for (const entry of report.best) console.log(`  ${entry.id}  ${entry.score.toFixed(3)}`);
-    console.log('Run it again: every step is found stored and nothing is recomputed.');
+    console.log(
+      report.failed.length === 0
+        ? 'Run it again: every step is found stored and nothing is recomputed.'
+        : 'Run it again: stored steps are loaded, and only the failed items are tried again.',
+    );
   }
 } finally {
   await plugins.close();

@@ -132,6 +132,34 @@ describe('runExamplePipeline', () => {
     });
   });
 
+  it('tries the failed items again on the next run, and only those', async () => {
+    const storage = createMemoryStorage();
+    const failing = countingScorer((candidate) =>
+      candidate.id === 'candidate-0002'
+        ? new CairnError({ code: 'PERMANENT_IO', message: 'bad' })
+        : undefined,
+    );
+    const first = await runExamplePipeline({
+      storage,
+      scorer: failing.scorer,
+      itemCount: 4,
+      concurrency: 2,
+      retryPolicy: quickRetry,
+    });
+    expect(first.status === 'completed' && first.report.failed).toEqual(['candidate-0002']);
+
+    const healed = countingScorer();
+    const second = await runExamplePipeline({
+      storage,
+      scorer: healed.scorer,
+      itemCount: 4,
+      concurrency: 2,
+      retryPolicy: quickRetry,
+    });
+    expect([...healed.callsPerItem.keys()]).toEqual(['candidate-0002']);
+    expect(second.status === 'completed' && second.report).toMatchObject({ scored: 4, failed: [] });
+  });
+
   it('skips everything once the report is stored', async () => {
     const storage = createMemoryStorage();
     await runExamplePipeline({

@@ -81,7 +81,8 @@ export async function runExamplePipeline(
   const signal = options.signal ?? new AbortController().signal;
 
   const existingReport = await readJson<ExampleReport>(options.storage, `${prefix}/report.json`);
-  if (existingReport) {
+  // A stored report with failed items is not the end: the rerun tries those items again.
+  if (existingReport && existingReport.failed.length === 0) {
     emit({
       type: 'step-resumed',
       step: 'report',
@@ -144,7 +145,7 @@ async function score(
   emit: (event: PipelineEvent) => void,
 ): Promise<Map<string, number>> {
   const scores = new Map<string, number>();
-  // Finished items are found by listing: one request per page, no payload opened.
+  // Finished items are found by listing the scores folder; each stored score is a few bytes.
   for await (const info of options.storage.list({ prefix: `${prefix}/scores/` })) {
     const stored = await readJson<{ score: number }>(options.storage, info.key);
     if (stored)
