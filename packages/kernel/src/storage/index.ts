@@ -25,5 +25,6 @@ export {
   mirroredStorageOptionsSchema,
 } from './mirrored-storage-options.js';
 export type { ScrubFinding, ScrubOptions, ScrubReport } from './mirrored-storage-scrub.js';
+export * from './put-options.js';
 export type * from './storage.js';
 export * from './storage-shape.js';

@@ -5,6 +5,7 @@ import { DigestTransform, toReadable } from './body.js';
 import { compareKeys, validateKey, validatePrefix } from './keys.js';
 import { validateListOptions } from './list-options.js';
 import { listFromPages } from './list-pages.js';
+import { validatePutOptions } from './put-options.js';
 import type {
   GetOptions,
   GetResult,
@@ -107,6 +108,7 @@ export function createMemoryStorage(): MemoryStorage {
 
     async put(key: string, body: StorageBody, options: PutOptions = {}): Promise<ObjectInfo> {
       validateKey(key, { backend: memoryStorageName });
+      validatePutOptions(key, options, memoryStorageName);
       checkPreconditions(key, options);
       const digest = new DigestTransform();
       const chunks: Buffer[] = [];

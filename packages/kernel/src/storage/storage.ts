@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+// biome-ignore lint/correctness/noUnusedImports: referenced from TSDoc.
+import type { maxMetadataBytes } from './put-options.js';
 
 /**
  * What can be written: bytes, a string (stored as UTF-8), or a stream of any size. Streams
@@ -57,7 +59,11 @@ export interface PutOptions {
   readonly ifMatch?: string;
   /** Media type to store with the object. */
   readonly contentType?: string;
-  /** Small string metadata (keys lowercase `[a-z0-9-]`; a few KB at most in total). */
+  /**
+   * Small string metadata: names lowercase `[a-z0-9-]`, values printable ASCII, at most
+   * {@link maxMetadataBytes} (2 KiB) in all, as every backend checks with `validatePutOptions`.
+   * Names starting `cairn-` are reserved for Cairn itself.
+   */
   readonly metadata?: Readonly<Record<string, string>>;
   /**
    * The SHA-256 the caller expects. The backend computes the digest while writing and, on a
