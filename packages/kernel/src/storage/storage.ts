@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-// biome-ignore lint/correctness/noUnusedImports: referenced from TSDoc.
 import type { maxMetadataBytes } from './put-options.js';
 
 /**
