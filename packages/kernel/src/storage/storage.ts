@@ -21,7 +21,11 @@ export interface StorageCapabilities {
   readonly conditionalWrites: boolean;
   /** `get` honours `range`. */
   readonly rangedReads: boolean;
-  /** `head`/`get`/`list` report the SHA-256 recorded at `put` time when it is known. */
+  /**
+   * `head` and `get` report the SHA-256 recorded at `put` time (`put` always returns it).
+   * Listings may leave it out: S3 cannot list digests, and reading a record per key would make
+   * listing slow.
+   */
   readonly sha256: boolean;
   /** `put` replaces an object atomically: readers see the old or the new bytes, never a mix. */
   readonly atomicPut: boolean;
