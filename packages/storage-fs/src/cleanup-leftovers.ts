@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { FsContext } from './fs-context.js';
 import { processIdOfTemporaryName } from './fs-layout.js';
-import { breakLockIfStale, isBrokenLockName } from './key-lock.js';
 import { errorCodeOf, mapFsError } from './map-fs-error.js';
 import { isProcessAlive } from './process-alive.js';
+import { breakLockIfStale, isBrokenLockName } from './stale-lock.js';
 
 /** What the cleanup on open removed. */
 export interface CleanupReport {

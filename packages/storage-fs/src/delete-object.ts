@@ -19,9 +19,10 @@ export async function deleteObject(
   const removedPath = await withKeyLock(
     context.lock,
     key,
-    async () => {
+    async (lock) => {
       const found = await findObject(context, key);
       if (found === undefined) return undefined;
+      await lock.assertHeld();
       // The record goes first: a crash in between leaves a file without a record (digest
       // unknown), never a record without its file.
       await removeRecord(context, found.path, key);

@@ -42,9 +42,11 @@ export const fsStorageOptionsSchema = z.strictObject({
     .positive('expected a positive number of milliseconds')
     .default(30_000),
   /**
-   * A lock file older than this is taken to be left by a crashed writer and is broken, even
-   * if its process id belongs to a live process. Locks are held for milliseconds, so the
-   * default of one minute is generous.
+   * A lock file nobody refreshed for this long is taken to be left by a crashed writer and is
+   * broken, even if its process id belongs to a live process. Holders refresh their lock
+   * every third of this for as long as they hold it, so a slow write keeps its lock; only a
+   * writer stalled for this long (or crashed on another machine) loses it, and it then fails
+   * with `CONFLICT` instead of changing anything. Default one minute.
    */
   staleLockAfterMs: z
     .number()

@@ -1,11 +1,22 @@
-import { readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { nodeFileSystem } from './file-system.js';
-import { breakLockIfStale, type KeyLockSettings, lockPathOf, withKeyLock } from './key-lock.js';
+import { type KeyLockSettings, lockPathOf, withKeyLock } from './key-lock.js';
+import { breakLockIfStale } from './stale-lock.js';
 import { deadProcessId } from './testing/dead-process.js';
 import { expectCairnError } from './testing/expect-cairn-error.js';
+import { watchLockContention } from './testing/lock-watch.js';
 import { temporaryRoot } from './testing/temporary-root.js';
 
 async function settings(overrides: Partial<KeyLockSettings> = {}): Promise<KeyLockSettings> {
@@ -19,7 +30,6 @@ async function settings(overrides: Partial<KeyLockSettings> = {}): Promise<KeyLo
 }
 
 async function writeLock(lockSettings: KeyLockSettings, key: string, content: string) {
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(lockSettings.lockDirectory, { recursive: true });
   const path = lockPathOf(lockSettings.lockDirectory, key);
   await writeFile(path, content);
@@ -60,12 +70,21 @@ describe('withKeyLock', () => {
     expect(most).toBeGreaterThan(1);
   });
 
-  it('holds a lock file named by the key hash while running and removes it after, even on failure', async () => {
+  it('holds a lock file named by the key hash, with a random token, and removes it after, even on failure', async () => {
     const lockSettings = await settings();
     const path = lockPathOf(lockSettings.lockDirectory, 'runs/a');
-    await withKeyLock(lockSettings, 'runs/a', async () => {
-      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ pid: process.pid, key: 'runs/a' });
-    });
+    const tokens: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      await withKeyLock(lockSettings, 'runs/a', async (lock) => {
+        const content = JSON.parse(await readFile(path, 'utf8'));
+        expect(content).toMatchObject({ pid: process.pid, key: 'runs/a' });
+        expect(content.token).toMatch(/^[0-9a-f]{32}$/);
+        tokens.push(content.token);
+        expect(lock.path).toBe(path);
+        expect(await lock.isHeld()).toBe(true);
+      });
+    }
+    expect(tokens[0]).not.toBe(tokens[1]);
     await expect(
       withKeyLock(lockSettings, 'runs/a', async () => {
         throw new Error('action failed');
@@ -97,16 +116,17 @@ describe('withKeyLock', () => {
     expect(await readFile(path, 'utf8')).toContain(String(process.pid));
   });
 
-  it('runs as soon as a live holder releases', async () => {
-    const lockSettings = await settings();
-    const path = await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
+  it('runs once a live holder releases, not before', async () => {
+    const base = await settings();
+    const path = await writeLock(base, 'k', JSON.stringify({ pid: process.pid }));
+    const watch = watchLockContention(path);
     const order: string[] = [];
-    const waiting = withKeyLock(lockSettings, 'k', async () => {
+    const waiting = withKeyLock({ ...base, fileSystem: watch.fileSystem }, 'k', async () => {
       order.push('waiter ran');
     });
-    await sleep(30);
+    // The waiter has found the lock taken: from here on it can only run after the release.
+    await watch.contended;
     order.push('holder released');
-    const { unlink } = await import('node:fs/promises');
     await unlink(path);
     await waiting;
     expect(order).toEqual(['holder released', 'waiter ran']);
@@ -132,47 +152,109 @@ describe('withKeyLock', () => {
     expect(await withKeyLock(lockSettings, 'k', async () => 'ran')).toBe('ran');
   });
 
-  it('stops waiting with ABORTED when the signal fires', async () => {
-    const lockSettings = await settings({ timeoutMs: 10_000 });
-    await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
+  it('stops waiting with ABORTED when the signal fires, leaving the holder its lock', async () => {
+    const base = await settings({ timeoutMs: 10_000 });
+    const held = JSON.stringify({ pid: process.pid });
+    const path = await writeLock(base, 'k', held);
+    const watch = watchLockContention(path);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('caller gave up')), 30);
+    void watch.contended.then(() => controller.abort(new Error('caller gave up')));
+    let ran = false;
     await expectCairnError(
-      withKeyLock(lockSettings, 'k', async () => 'ran', controller.signal),
+      withKeyLock(
+        { ...base, fileSystem: watch.fileSystem },
+        'k',
+        async () => {
+          ran = true;
+        },
+        controller.signal,
+      ),
       'ABORTED',
     );
+    expect(ran).toBe(false);
+    expect(await readFile(path, 'utf8')).toBe(held);
   });
 });
 
-describe('breakLockIfStale', () => {
-  it('puts back a fresh lock that replaced the stale one while it was being broken', async () => {
-    const base = await settings();
-    const path = await writeLock(base, 'k', JSON.stringify({ pid: await deadProcessId() }));
-    const fresh = JSON.stringify({ pid: process.pid, key: 'k' });
-    // Another process breaks the stale lock and takes its own just before our move.
-    const racing: KeyLockSettings = {
-      ...base,
-      fileSystem: {
-        ...nodeFileSystem,
-        rename: (async (from: string, to: string) => {
-          if (from === path) {
-            const { unlink } = await import('node:fs/promises');
-            await unlink(path);
-            await writeFile(path, fresh);
-          }
-          return rename(from, to);
-        }) as typeof nodeFileSystem.rename,
-      },
-    };
-    expect(await breakLockIfStale(racing, path)).toBe(true);
-    expect(await readFile(path, 'utf8')).toBe(fresh);
-    expect((await readdir(base.lockDirectory)).length).toBe(1);
+describe('withKeyLock: a holder that outlives staleAfterMs', () => {
+  it('refreshes its lock while held, so a contender does not break it past staleAfterMs', async () => {
+    const staleAfterMs = 300;
+    const lockSettings = await settings({ staleAfterMs });
+    await withKeyLock(lockSettings, 'slow', async (lock) => {
+      const taken = (await lstat(lock.path)).mtimeMs;
+      // Hold the lock until its file shows a refresh made after the stale age had passed
+      // since it was taken; without refreshes this loop never ends and the test fails.
+      let refreshed = taken;
+      for (let poll = 0; refreshed - taken <= staleAfterMs; poll++) {
+        if (poll > 500) throw new Error('the held lock was never refreshed');
+        await sleep(20);
+        refreshed = (await lstat(lock.path)).mtimeMs;
+      }
+      // What another process would decide now: our pid is alive and the file is fresh.
+      expect(await breakLockIfStale(lockSettings, lock.path)).toBe(false);
+      expect(await lock.isHeld()).toBe(true);
+      await lock.assertHeld();
+    });
+    expect(await readdir(lockSettings.lockDirectory)).toEqual([]);
   });
 
-  it('leaves a live young lock alone', async () => {
+  it('notices a lock broken as stale and taken by the next writer, and leaves that lock alone', async () => {
     const lockSettings = await settings();
-    const path = await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
-    expect(await breakLockIfStale(lockSettings, path)).toBe(false);
-    expect((await stat(path)).isFile()).toBe(true);
+    const next = JSON.stringify({ pid: process.pid, key: 'k', token: 'next-writer' });
+    let path = '';
+    const failure = await expectCairnError(
+      withKeyLock(lockSettings, 'k', async (lock) => {
+        path = lock.path;
+        // This holder stalled: another process with a shorter stale age breaks its lock …
+        const old = new Date(Date.now() - 10_000);
+        await utimes(lock.path, old, old);
+        expect(await breakLockIfStale({ ...lockSettings, staleAfterMs: 1_000 }, lock.path)).toBe(
+          true,
+        );
+        // … and the next writer takes the lock.
+        await writeFile(lock.path, next, { flag: 'wx' });
+        expect(await lock.isHeld()).toBe(false);
+        await lock.assertHeld();
+        return 'changed something';
+      }),
+      'CONFLICT',
+    );
+    expect(failure.retryable).toBe(true);
+    expect(failure.message).toContain('taken over by another writer');
+    expect(failure.message).toContain('Nothing was changed');
+    expect(failure.details).toMatchObject({ key: 'k', path });
+    // Releasing ours did not delete the next writer's lock.
+    expect(await readFile(path, 'utf8')).toBe(next);
+    expect(await readdir(lockSettings.lockDirectory)).toEqual([
+      path.slice(path.lastIndexOf('/') + 1),
+    ]);
+  });
+
+  it('does not delete a lock that replaced its own, even when the action succeeds', async () => {
+    const lockSettings = await settings();
+    const next = JSON.stringify({ pid: process.pid, key: 'k', token: 'next-writer' });
+    let path = '';
+    const result = await withKeyLock(lockSettings, 'k', async (lock) => {
+      path = lock.path;
+      await rename(lock.path, `${lock.path}.moved`);
+      await writeFile(lock.path, next, { flag: 'wx' });
+      await unlink(`${lock.path}.moved`);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(await readFile(path, 'utf8')).toBe(next);
+  });
+
+  it('a lock whose file was removed is no longer held', async () => {
+    const lockSettings = await settings();
+    await expectCairnError(
+      withKeyLock(lockSettings, 'k', async (lock) => {
+        await unlink(lock.path);
+        expect(await lock.isHeld()).toBe(false);
+        await lock.assertHeld();
+      }),
+      'CONFLICT',
+    );
+    expect(await readdir(lockSettings.lockDirectory)).toEqual([]);
   });
 });

@@ -158,10 +158,11 @@ async function commit(
   return withKeyLock(
     context.lock,
     key,
-    async () => {
+    async (lock) => {
       const target = await chooseObjectTarget(context, folder.directory, key);
       checkPreconditions(key, target.existing, options);
       if (options.signal?.aborted) throw abortedWrite(key, options.signal.reason);
+      await lock.assertHeld();
       await place(context, key, temporary, target.path, options.ifNoneMatch === '*');
       if (context.fsync) {
         await syncDirectories(context.fileSystem, [
