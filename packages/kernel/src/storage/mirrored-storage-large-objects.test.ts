@@ -1,32 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type CairnError, isCairnError } from '../errors/cairn-error.js';
+import { isCairnError } from '../errors/cairn-error.js';
+import { mirrorOf } from '../testing/mirrored-storage-support.js';
+import { rejection } from '../testing/rejection.js';
 import { readAll, sha256Of } from './body.js';
 import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
 import { createMirroredStorage } from './mirrored-storage.js';
 import type { MirrorEvent } from './mirrored-storage-events.js';
-import type { MirroredStorageOptions } from './mirrored-storage-options.js';
 import type { Storage } from './storage.js';
-
-function mirrorOf(count = 2, options: Partial<MirroredStorageOptions> = {}) {
-  const copies = Array.from({ length: count }, () => createMemoryStorage());
-  const events: MirrorEvent[] = [];
-  const mirror = createMirroredStorage({
-    copies,
-    onEvent: (event) => events.push(event),
-    ...options,
-  });
-  return { mirror, copies, events };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CairnError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
-  return error;
-}
 
 describe('mirrored storage large objects', () => {
   const size = 1024 * 1024;

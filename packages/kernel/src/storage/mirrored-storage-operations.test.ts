@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import type { Logger } from '../logging/logger.js';
-import { readAll, sha256Of } from './body.js';
+import { mirrorOf, text, transientError } from '../testing/mirrored-storage-support.js';
+import { rejection } from '../testing/rejection.js';
+import { sha256Of } from './body.js';
 import { createMemoryStorage } from './memory-storage.js';
 import { createMirroredStorage } from './mirrored-storage.js';
-import type { MirrorEvent } from './mirrored-storage-events.js';
-import type { MirroredStorageOptions } from './mirrored-storage-options.js';
 import type { ObjectInfo, Storage } from './storage.js';
-
-function mirrorOf(count = 2, options: Partial<MirroredStorageOptions> = {}) {
-  const copies = Array.from({ length: count }, () => createMemoryStorage());
-  const events: MirrorEvent[] = [];
-  const mirror = createMirroredStorage({
-    copies,
-    onEvent: (event) => events.push(event),
-    ...options,
-  });
-  return { mirror, copies, events };
-}
-
-async function text(storage: Storage, key: string): Promise<string> {
-  return (await readAll((await storage.get(key)).body)).toString('utf8');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CairnError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
-  return error;
-}
 
 function recordingLogger() {
   const warnings: unknown[] = [];
@@ -44,9 +19,6 @@ function recordingLogger() {
   };
   return { logger, warnings, errors };
 }
-
-const transientError = () =>
-  new CairnError({ code: 'TRANSIENT_IO', backend: 'flaky', message: 'Connection reset.' });
 
 describe('mirrored storage head, list, delete and events', () => {
   it('heads the primary, falls back to a backup, and says nothing for absent keys', async () => {

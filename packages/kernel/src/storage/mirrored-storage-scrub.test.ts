@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import { readAll, sha256Of } from './body.js';
+import { mirrorOver, text } from '../testing/mirrored-storage-support.js';
+import { sha256Of } from './body.js';
 import { createMemoryStorage } from './memory-storage.js';
-import { createMirroredStorage } from './mirrored-storage.js';
-import type { MirrorEvent } from './mirrored-storage-events.js';
 import type { Storage } from './storage.js';
-
-async function text(storage: Storage, key: string): Promise<string> {
-  return (await readAll((await storage.get(key)).body)).toString('utf8');
-}
-
-function mirrorOf(copies: Storage[], repair = true) {
-  const events: MirrorEvent[] = [];
-  const mirror = createMirroredStorage({ copies, repair, onEvent: (event) => events.push(event) });
-  return { mirror, events };
-}
 
 describe('mirrored storage scrub', () => {
   it('reports a healthy mirror as healthy', async () => {
-    const { mirror, events } = mirrorOf([createMemoryStorage(), createMemoryStorage()]);
+    const { mirror, events } = mirrorOver([createMemoryStorage(), createMemoryStorage()]);
     await mirror.put('a', '1');
     await mirror.put('b', '2');
     expect(await mirror.scrub()).toEqual({
@@ -32,7 +21,7 @@ describe('mirrored storage scrub', () => {
 
   it('finds and repairs missing, corrupt and stale copies, and objects only backups hold', async () => {
     const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
-    const { mirror, events } = mirrorOf([primary, backup]);
+    const { mirror, events } = mirrorOver([primary, backup]);
     for (const key of ['corrupt', 'missing', 'stale', 'lost', 'fine']) await mirror.put(key, key);
     backup.corrupt('corrupt', 'rot');
     await backup.delete('missing');
@@ -63,7 +52,7 @@ describe('mirrored storage scrub', () => {
 
   it('trusts the first intact backup when the primary is corrupt', async () => {
     const copies = [createMemoryStorage(), createMemoryStorage(), createMemoryStorage()];
-    const { mirror } = mirrorOf(copies);
+    const { mirror } = mirrorOver(copies);
     await mirror.put('a', 'truth');
     copies[0]?.corrupt('a', 'lies');
     const report = await mirror.scrub();
@@ -75,7 +64,7 @@ describe('mirrored storage scrub', () => {
 
   it('only reports when repair is off, and stays under the prefix', async () => {
     const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
-    const { mirror } = mirrorOf([primary, backup]);
+    const { mirror } = mirrorOver([primary, backup]);
     await mirror.put('runs/a', 'x');
     await mirror.put('other/b', 'y');
     backup.corrupt('runs/a', 'z');
@@ -95,7 +84,7 @@ describe('mirrored storage scrub', () => {
 
   it('lists objects with no good copy as unrecoverable', async () => {
     const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
-    const { mirror } = mirrorOf([primary, backup]);
+    const { mirror } = mirrorOver([primary, backup]);
     await mirror.put('a', 'x');
     primary.corrupt('a', 'p');
     backup.corrupt('a', 'q');
@@ -113,7 +102,7 @@ describe('mirrored storage scrub', () => {
       },
     };
     const primary = createMemoryStorage();
-    const { mirror } = mirrorOf([primary, broken]);
+    const { mirror } = mirrorOver([primary, broken]);
     await primary.put('a', 'x');
     const unreadableMemory = createMemoryStorage();
     const unreadable: Storage = {
@@ -122,7 +111,7 @@ describe('mirrored storage scrub', () => {
         throw new CairnError({ code: 'TRANSIENT_IO', backend: 'memory', message: 'Reset.' });
       },
     };
-    const second = mirrorOf([createMemoryStorage(), unreadable]).mirror;
+    const second = mirrorOver([createMemoryStorage(), unreadable]).mirror;
     await second.put('b', 'y');
 
     expect((await mirror.scrub()).findings).toEqual([
@@ -153,7 +142,7 @@ describe('mirrored storage scrub', () => {
       },
     };
     const backup = createMemoryStorage();
-    const { mirror } = mirrorOf([busy, backup]);
+    const { mirror } = mirrorOver([busy, backup]);
     await memory.put('a', 'older');
     const [finding] = (await mirror.scrub()).findings;
     expect(finding).toMatchObject({ key: 'a', problem: 'missing', repaired: false });
@@ -162,14 +151,14 @@ describe('mirrored storage scrub', () => {
   });
 
   it('stops between objects when aborted', async () => {
-    const { mirror } = mirrorOf([createMemoryStorage(), createMemoryStorage()]);
+    const { mirror } = mirrorOver([createMemoryStorage(), createMemoryStorage()]);
     await mirror.put('a', 'x');
     const error = await mirror.scrub({ signal: AbortSignal.abort() }).catch((caught) => caught);
     expect(isCairnError(error, 'ABORTED')).toBe(true);
   });
 
   it('refuses an invalid prefix', async () => {
-    const { mirror } = mirrorOf([createMemoryStorage(), createMemoryStorage()]);
+    const { mirror } = mirrorOver([createMemoryStorage(), createMemoryStorage()]);
     await expect(mirror.scrub({ prefix: '/etc' })).rejects.toThrow(/absolute path/);
   });
 });

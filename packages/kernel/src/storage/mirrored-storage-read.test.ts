@@ -1,107 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import type { Logger } from '../logging/logger.js';
+import {
+  mirrorOf,
+  text,
+  transientError,
+  withoutDigests,
+} from '../testing/mirrored-storage-support.js';
+import { rejection } from '../testing/rejection.js';
 import { readAll, sha256Of } from './body.js';
 import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
 import { createMirroredStorage } from './mirrored-storage.js';
 import { digestMetadataKey } from './mirrored-storage-digest.js';
 import type { MirrorEvent } from './mirrored-storage-events.js';
-import type { MirroredStorageOptions } from './mirrored-storage-options.js';
-import type { ObjectInfo, Storage } from './storage.js';
-
-function mirrorOf(count = 2, options: Partial<MirroredStorageOptions> = {}) {
-  const copies = Array.from({ length: count }, () => createMemoryStorage());
-  const events: MirrorEvent[] = [];
-  const mirror = createMirroredStorage({
-    copies,
-    onEvent: (event) => events.push(event),
-    ...options,
-  });
-  return { mirror, copies, events };
-}
-
-async function text(storage: Storage, key: string): Promise<string> {
-  return (await readAll((await storage.get(key)).body)).toString('utf8');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CairnError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
-  return error;
-}
-
-const transientError = () =>
-  new CairnError({ code: 'TRANSIENT_IO', backend: 'flaky', message: 'Connection reset.' });
-
-describe('createMirroredStorage options', () => {
-  it('refuses fewer than two copies, in either form', () => {
-    const only = createMemoryStorage();
-    for (const copies of [[only], { primary: only, backups: [] }]) {
-      const error = (() => {
-        try {
-          createMirroredStorage({ copies });
-        } catch (caught) {
-          return caught;
-        }
-        return undefined;
-      })();
-      expect(isCairnError(error, 'INVALID_OPTIONS')).toBe(true);
-      expect((error as CairnError).message).toMatch(/^\[cairn\] \[mirror\] Invalid mirrored/);
-      expect((error as CairnError).message).toContain('copies');
-    }
-  });
-
-  it('refuses the same storage twice, things that are not storages, and bad limits', () => {
-    const memory = createMemoryStorage();
-    expect(() => createMirroredStorage({ copies: [memory, memory] })).toThrow(
-      /same storage object/,
-    );
-    expect(() => createMirroredStorage({ copies: [memory, {} as unknown as Storage] })).toThrow(
-      /copies.1: expected a Storage/,
-    );
-    expect(() =>
-      createMirroredStorage({ copies: [memory, createMemoryStorage()], bufferLimitBytes: 0 }),
-    ).toThrow(/bufferLimitBytes/);
-    expect(() =>
-      createMirroredStorage({
-        copies: [memory, createMemoryStorage()],
-        logger: { warn: () => {} } as unknown as Logger,
-      }),
-    ).toThrow(/logger/);
-  });
-
-  it('puts the primary first whichever form names the copies', () => {
-    const [primary, backup] = [createMemoryStorage(), createMemoryStorage()];
-    const mirror = createMirroredStorage({ copies: { primary, backups: [backup] }, name: 'twin' });
-    expect(mirror.copies).toEqual([primary, backup]);
-    expect(mirror.name).toBe('twin');
-  });
-
-  it('derives capabilities from its copies and refuses ranged reads it cannot verify', async () => {
-    const primary = createMemoryStorage();
-    const backup: Storage = {
-      ...createMemoryStorage(),
-      capabilities: { ...primary.capabilities, atomicPut: false, maxKeyBytes: 200 },
-    };
-    const mirror = createMirroredStorage({ copies: [primary, backup] });
-    expect(mirror.capabilities).toEqual({
-      conditionalWrites: true,
-      rangedReads: false,
-      sha256: true,
-      atomicPut: false,
-      maxKeyBytes: 200,
-    });
-    await mirror.put('a', 'hello');
-    const error = await rejection(mirror.get('a', { range: { start: 0, end: 1 } }));
-    expect(error.code).toBe('UNSUPPORTED');
-    expect(isCairnError(await rejection(mirror.put('k'.repeat(201), 'x')), 'INVALID_KEY')).toBe(
-      true,
-    );
-  });
-});
+import type { Storage } from './storage.js';
 
 describe('mirrored storage reads', () => {
   it('writes every copy, records the digest in each, and hides that entry from callers', async () => {
@@ -320,22 +231,7 @@ describe('mirrored storage reads', () => {
 
   it('verifies a copy that keeps no digest against another copy and repairs it', async () => {
     const memory = createMemoryStorage();
-    const strip = (info: ObjectInfo): ObjectInfo => {
-      const { sha256: _sha256, metadata: _metadata, ...rest } = info;
-      return rest;
-    };
-    const forgetful: Storage = {
-      ...memory,
-      capabilities: { ...memory.capabilities, sha256: false },
-      get: async (key, options) => {
-        const result = await memory.get(key, options);
-        return { ...result, info: strip(result.info) };
-      },
-      head: async (key) => {
-        const info = await memory.head(key);
-        return info === undefined ? undefined : strip(info);
-      },
-    };
+    const forgetful = withoutDigests(memory, false);
     const backup = createMemoryStorage();
     const events: MirrorEvent[] = [];
     const mirror = createMirroredStorage({
