@@ -60,6 +60,65 @@ describe('mirrored storage head, list, delete and events', () => {
     expect((await rejection(mirror.listPage({ prefix: '../' }))).code).toBe('INVALID_KEY');
   });
 
+  it("walks the primary's own listing once, not page by page, and restates its errors", async () => {
+    const memory = createMemoryStorage();
+    const calls = { list: 0, listPage: 0, returned: 0 };
+    let failAfter = Number.POSITIVE_INFINITY;
+    const walking: Storage = {
+      ...memory,
+      listPage: async (options) => {
+        calls.listPage += 1;
+        return memory.listPage(options);
+      },
+      list: (options) => {
+        calls.list += 1;
+        const inner = memory.list(options)[Symbol.asyncIterator]();
+        let served = 0;
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              if (served >= failAfter) throw transientError();
+              served += 1;
+              return inner.next();
+            },
+            return: async () => {
+              calls.returned += 1;
+              return { done: true as const, value: undefined };
+            },
+          }),
+        };
+      },
+    };
+    const mirror = createMirroredStorage({ copies: [walking, createMemoryStorage()] });
+    for (const key of ['c/1', 'c/2', 'c/3']) await mirror.put(key, key);
+
+    const listed: ObjectInfo[] = [];
+    for await (const info of mirror.list({ prefix: 'c/', pageSize: 1 })) listed.push(info);
+    expect(listed.map((info) => info.key)).toEqual(['c/1', 'c/2', 'c/3']);
+    expect(listed[0]?.sha256).toBe(sha256Of('c/1'));
+    expect(calls).toEqual({ list: 1, listPage: 0, returned: 0 });
+
+    // A caller that stops early lets the primary's walk go.
+    for await (const _info of mirror.list({ prefix: 'c/' })) break;
+    expect(calls.returned).toBe(1);
+
+    failAfter = 1;
+    const error = await rejection(
+      (async () => {
+        for await (const _info of mirror.list({ prefix: 'c/' })) {
+          // Consumed until the primary fails.
+        }
+      })(),
+    );
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(error.message).toBe('[cairn] [mirror] copy 0 (memory, primary): Connection reset.');
+    expect(calls.returned).toBe(1);
+
+    const invalid = await rejection(mirror.list({ prefix: '../' })[Symbol.asyncIterator]().next());
+    expect(invalid.code).toBe('INVALID_KEY');
+    expect(invalid.backend).toBe('mirror');
+  });
+
   it('deletes every copy, and keeps the primary when a backup refuses', async () => {
     const { mirror, copies } = mirrorOf();
     await mirror.put('a', 'x');

@@ -1,6 +1,5 @@
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { validateKey, validatePrefix } from './keys.js';
-import { listFromPages } from './list-pages.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
 import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
 import { createEventReporter, describeCopy } from './mirrored-storage-events.js';
@@ -138,8 +137,31 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
       throw noGoodCopy(context, key, problems);
     },
 
-    list(listOptions: ListOptions = {}): AsyncIterable<ObjectInfo> {
-      return listFromPages((page) => storage.listPage(page), listOptions, name);
+    async *list(listOptions: ListOptions = {}): AsyncGenerator<ObjectInfo> {
+      validatePrefix(listOptions.prefix ?? '', keyRules);
+      // The primary's own walk, not page by page through listPage: backends such as fs list a
+      // whole prefix in one pass.
+      const iterator = primary.list(listOptions)[Symbol.asyncIterator]();
+      let finished = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<ObjectInfo>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            finished = true;
+            throw copyError(context, 0, error);
+          }
+          if (next.done === true) {
+            finished = true;
+            return;
+          }
+          yield publicInfo(next.value);
+        }
+      } finally {
+        // A caller that stops early must not leave the primary's walk holding a handle open.
+        if (!finished) await iterator.return?.();
+      }
     },
 
     async listPage(listOptions: ListPageOptions = {}) {
