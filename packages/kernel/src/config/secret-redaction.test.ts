@@ -1,14 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text whose ${…} Cairn interpolates, not JavaScript templates.
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CairnError, isCairnError } from '../errors/cairn-error.js';
 import type { Logger } from '../logging/logger.js';
+import { temporaryProjects } from '../testing/temporary-project.js';
 import { createFromConfig } from './create-from-config.js';
 import { loadConfig } from './load-config.js';
 
@@ -16,14 +13,7 @@ import { loadConfig } from './load-config.js';
 const canary = 'cairn-canary-5f1d2c';
 const environment = { VAULT_TOKEN: canary, PLAIN_SETTING: canary };
 
-const directories: string[] = [];
-const zodDirectory = path.dirname(createRequire(import.meta.url).resolve('zod/package.json'));
-
-afterEach(async () => {
-  await Promise.all(
-    directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
-  );
-});
+const createProject = temporaryProjects('cairn-secret-redaction', { linkZod: true });
 
 // A storage plugin whose schema has every kind of check, including custom messages that quote
 // the received value, and whose factory can fail with the token in its message.
@@ -68,15 +58,8 @@ export const plugin = {
 };
 `;
 
-async function projectWith(config: string): Promise<string> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'cairn-secret-redaction-'));
-  directories.push(directory);
-  await mkdir(path.join(directory, 'node_modules'), { recursive: true });
-  await mkdir(path.join(directory, 'plugins'));
-  await symlink(zodDirectory, path.join(directory, 'node_modules', 'zod'), 'dir');
-  await writeFile(path.join(directory, 'plugins', 'vault.js'), vaultPlugin);
-  await writeFile(path.join(directory, 'cairn.config.yaml'), config);
-  return directory;
+function projectWith(config: string): Promise<string> {
+  return createProject({ 'plugins/vault.js': vaultPlugin, 'cairn.config.yaml': config });
 }
 
 /** A real pino logger at trace level writing to memory, so every log line can be searched. */

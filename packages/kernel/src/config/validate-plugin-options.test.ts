@@ -1,20 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type CairnError, isCairnError } from '../errors/cairn-error.js';
+import { rejection } from '../testing/rejection.js';
+import { temporaryProjects } from '../testing/temporary-project.js';
 import { loadConfig } from './load-config.js';
 import { definePlugin } from './plugin.js';
 import { validatePluginOptions } from './validate-plugin-options.js';
 
-const directories: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })),
-  );
-});
+const projectWith = temporaryProjects('cairn-plugin-options');
 
 const bucketPlugin = definePlugin({
   kind: 'storage',
@@ -31,20 +23,8 @@ const bucketPlugin = definePlugin({
 });
 
 async function loaded(yaml: string) {
-  const directory = await mkdtemp(path.join(tmpdir(), 'cairn-plugin-options-'));
-  directories.push(directory);
-  await writeFile(path.join(directory, 'cairn.config.yaml'), yaml);
+  const directory = await projectWith({ 'cairn.config.yaml': yaml });
   return loadConfig({ projectDirectory: directory, environment: {} });
-}
-
-async function failure(promise: Promise<unknown>): Promise<CairnError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCairnError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('validatePluginOptions', () => {
@@ -63,7 +43,7 @@ describe('validatePluginOptions', () => {
     const { config, provenance } = await loaded(
       'storage:\n  use: bucket\n  options:\n    bucket: b\n    partSize: large\n',
     );
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, config.storage.options, {
         yamlPath: 'storage',
         provenance,
@@ -91,7 +71,7 @@ describe('validatePluginOptions', () => {
     const { config, provenance } = await loaded(
       'storage:\n  use: bucket\n  options:\n    partSize: 16\n',
     );
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, config.storage.options, {
         yamlPath: 'storage',
         provenance,
@@ -104,7 +84,7 @@ describe('validatePluginOptions', () => {
 
   it('reports a missing options block where the plugin is named', async () => {
     const { config, provenance } = await loaded('storage:\n  use: bucket\n');
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, config.storage.options, {
         yamlPath: 'storage',
         provenance,
@@ -119,7 +99,7 @@ describe('validatePluginOptions', () => {
     const { config, provenance } = await loaded(
       'storage:\n  use: bucket\n  options:\n    bucket: b\n    partsize: 16\n',
     );
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, config.storage.options, {
         yamlPath: 'storage',
         provenance,
@@ -134,7 +114,7 @@ describe('validatePluginOptions', () => {
     const { config, provenance } = await loaded(
       'storage:\n  use: bucket\n  options:\n    bucket: b\n    retry:\n      atempts: 2\n',
     );
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, config.storage.options, {
         yamlPath: 'storage',
         provenance,
@@ -159,7 +139,7 @@ describe('validatePluginOptions', () => {
       ].join('\n'),
     );
     const source = config.metadataSources[0];
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(bucketPlugin, source?.options, {
         yamlPath: 'metadataSources[0]',
         provenance,
@@ -193,7 +173,7 @@ describe('validatePluginOptions', () => {
     const { config, provenance } = await loaded(
       'storage:\n  use: checked\n  options:\n    bucket: b\n',
     );
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(checked, config.storage.options, { yamlPath: 'storage', provenance }),
     );
     expect(error.message).toContain(
@@ -210,7 +190,7 @@ describe('validatePluginOptions', () => {
       }),
       create: () => ({}),
     });
-    const error = await failure(validatePluginOptions(throwing, {}, { yamlPath: 'backup' }));
+    const error = await rejection(validatePluginOptions(throwing, {}, { yamlPath: 'backup' }));
     expect(error.code).toBe('INVALID_OPTIONS');
     expect(error.message).toBe(
       '[cairn] [config] (config given in code) backup.options: the options of storage plugin "throwing" could not be checked: its schema threw "schema exploded". Report this to the plugin\'s authors.',
@@ -229,7 +209,7 @@ describe('validatePluginOptions', () => {
       } as unknown as z.ZodType,
       create: () => ({}),
     });
-    const error = await failure(
+    const error = await rejection(
       validatePluginOptions(minimal, { x: 1 }, { yamlPath: 'metadataSources[2]' }),
     );
     expect(error.message).toContain(
