@@ -1,47 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type CairnError, isCairnError } from '../errors/cairn-error.js';
+import { rejectionAfterRunning, scripted, settle, transient } from '../testing/retry-script.js';
 import type { AttemptContext } from './attempt.js';
-import { createManualClock, type ManualClock } from './manual-clock.js';
+import { createManualClock } from './manual-clock.js';
 import { retry } from './retry.js';
-
-type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; error: unknown };
-
-/** Attaches handlers at once, so a rejection while the clock is driven is not "unhandled". */
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ status: 'fulfilled', value }),
-    (error: unknown) => ({ status: 'rejected', error }),
-  );
-}
-
-async function rejection(promise: Promise<unknown>, clock: ManualClock): Promise<unknown> {
-  const settled = settle(promise);
-  await clock.runAll();
-  const result = await settled;
-  if (result.status === 'fulfilled') throw new Error('expected the retry to fail');
-  return result.error;
-}
-
-function transient(label: string): Error {
-  return Object.assign(new Error(`connection reset (${label})`), { code: 'ECONNRESET' });
-}
-
-/**
- * An operation that throws the given errors in turn, then returns `value`, recording the
- * clock time and context of every attempt.
- */
-function scripted<T>(clock: ManualClock, failures: readonly unknown[], value: T) {
-  const starts: number[] = [];
-  const contexts: AttemptContext[] = [];
-  const operation = async (context: AttemptContext): Promise<T> => {
-    starts.push(clock.now());
-    contexts.push(context);
-    const failure = failures[contexts.length - 1];
-    if (contexts.length <= failures.length) throw failure;
-    return value;
-  };
-  return { operation, starts, contexts };
-}
 
 describe('retry stops', () => {
   describe('deadline', () => {
@@ -49,7 +11,7 @@ describe('retry stops', () => {
       const clock = createManualClock();
       const failures = [transient('1'), transient('2'), transient('3')];
       const { operation, starts } = scripted(clock, failures, 'never');
-      const error = await rejection(
+      const error = await rejectionAfterRunning(
         retry(operation, {
           clock,
           jitter: 'none',
@@ -82,7 +44,7 @@ describe('retry stops', () => {
         await clock.sleep(400);
         throw transient(String(attempts));
       };
-      const error = await rejection(
+      const error = await rejectionAfterRunning(
         retry(slowFailure, { clock, jitter: 'none', initialDelayMs: 100, deadlineMs: 1_000 }),
         clock,
       );
@@ -135,7 +97,7 @@ describe('retry stops', () => {
       const clock = createManualClock();
       const reason = new Error('shutting down');
       const { operation, starts } = scripted(clock, [], 'never');
-      const error = await rejection(
+      const error = await rejectionAfterRunning(
         retry(operation, { clock, signal: AbortSignal.abort(reason) }),
         clock,
       );
