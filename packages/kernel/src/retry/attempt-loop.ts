@@ -1,4 +1,5 @@
 // The loop shared by retry() and retryWithFallback(); not exported from the package.
+import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
 import type { AttemptContext, AttemptEvent } from './attempt.js';
 import { computeBackoffDelay } from './backoff.js';
@@ -34,17 +35,9 @@ export function countAttempts(count: number): string {
 }
 
 /** The `ABORTED` error of a run; `when` completes "The retried operation was aborted …". */
-export function abortedError(
-  signal: AbortSignal,
-  when: string,
-  attempts: number,
-  elapsedMs: number,
-) {
-  return new CairnError({
-    code: 'ABORTED',
-    backend: 'retry',
-    message: `The retried operation was aborted ${when}, after ${countAttempts(attempts)} over ${elapsedMs} ms. Nothing to do if the caller cancelled on purpose; otherwise see the cause for who aborted it.`,
-    cause: signal.reason,
+function runAbortedError(signal: AbortSignal, when: string, attempts: number, elapsedMs: number) {
+  return abortedError('retry', signal.reason, 'The retried operation', {
+    when: `${when}, after ${countAttempts(attempts)} over ${elapsedMs} ms`,
     details: { attempts, elapsedMs },
   });
 }
@@ -92,7 +85,7 @@ export async function runAttempts<T>(
   for (let attempt = 1; ; attempt += 1) {
     if (signal.aborted) {
       const total = attemptsBefore + attempt - 1;
-      throw abortedError(signal, `before attempt ${attempt}`, total, clock.now() - startedAt);
+      throw runAbortedError(signal, `before attempt ${attempt}`, total, clock.now() - startedAt);
     }
     let value: T;
     try {
@@ -106,7 +99,7 @@ export async function runAttempts<T>(
         // The abort most likely caused this failure; classifying it would only retry a
         // cancelled run.
         report({ ...failure, decision: undefined, delayMs: undefined });
-        throw abortedError(signal, `during attempt ${attempt}`, total, elapsedMs);
+        throw runAbortedError(signal, `during attempt ${attempt}`, total, elapsedMs);
       }
       const decision: RetryDecision = policy.classify(error, {
         attempt,
@@ -138,7 +131,7 @@ export async function runAttempts<T>(
         await clock.sleep(delayMs, signal);
       } catch (sleepError) {
         if (!signal.aborted) throw sleepError;
-        throw abortedError(
+        throw runAbortedError(
           signal,
           `while waiting ${delayMs} ms before attempt ${attempt + 1}`,
           total,
