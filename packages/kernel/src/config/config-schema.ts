@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { retrySettingsSchema } from '../retry/retry-policy.js';
 
 /**
  * One plugin picked in the config: `use:` names it (a short name such as `fs`, a package name,
@@ -20,26 +21,12 @@ export const pluginReferenceSchema = z
 export type PluginReference = z.output<typeof pluginReferenceSchema>;
 
 /**
- * Project-wide retry defaults. Only the shape is checked here; the retry engine gives the
- * meaning (and the defaults for what is left out).
+ * Project-wide retry defaults: the plain-data fields of a retry policy, validated by the retry
+ * engine's own schema (`retrySettingsSchema`: the same ranges, and maxDelayMs at least
+ * initialDelayMs), so a config that loads always builds a policy. What is left out keeps
+ * `createRetryPolicy`'s defaults.
  */
-export const retryConfigSchema = z
-  .object({
-    /** Attempts in total, the first included. */
-    maxAttempts: z.number().int().min(1),
-    /** Wait before the second attempt. */
-    initialDelayMs: z.number().min(0),
-    /** Growth of the wait from one attempt to the next. */
-    multiplier: z.number().min(1),
-    /** Longest single wait. */
-    maxDelayMs: z.number().min(0),
-    /** Give up once this much time has passed since the first attempt. */
-    deadlineMs: z.number().positive(),
-    /** How waits are randomised. */
-    jitter: z.enum(['full', 'none', 'decorrelated']),
-  })
-  .partial()
-  .strict();
+export const retryConfigSchema = retrySettingsSchema;
 
 /** Where and how much the application logs. */
 export const loggingConfigSchema = z

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRetryPolicy } from '../retry/retry-policy.js';
 import { rejection } from '../testing/rejection.js';
 import { temporaryProjects } from '../testing/temporary-project.js';
 import { loadConfig } from './load-config.js';
@@ -140,5 +141,57 @@ describe('loadConfig: schema', () => {
       '  - cairn.config.yaml:8:11 retry.jitter: Invalid option: expected one of "full"|"none"|"decorrelated"',
     );
     expect(error.message).toContain('Fix them in cairn.config.yaml.');
+  });
+});
+
+describe('loadConfig: the retry block follows the retry engine’s rules', () => {
+  it('refuses retry: {initialDelayMs: 500, maxDelayMs: 100} at the line and YAML path', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml':
+        'storage:\n  use: memory\nretry: {initialDelayMs: 500, maxDelayMs: 100}\n',
+    });
+    const error = await rejection(load(directory));
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toBe(
+      '[cairn] [config] cairn.config.yaml:3:42 retry.maxDelayMs: must be at least initialDelayMs (500) (the config). Fix it in cairn.config.yaml.',
+    );
+    expect(error.details.issues).toEqual([
+      {
+        yamlPath: 'retry.maxDelayMs',
+        line: 3,
+        column: 42,
+        code: 'custom',
+        message: 'must be at least initialDelayMs (500)',
+      },
+    ]);
+  });
+
+  it('compares a delay left out with the engine’s default, on the line of the one given', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml': 'storage:\n  use: memory\nretry:\n  initialDelayMs: 40000\n',
+    });
+    const error = await rejection(load(directory));
+    expect(error.message).toContain(
+      'cairn.config.yaml:4:19 retry.initialDelayMs: must be at most maxDelayMs (30000, its default); set maxDelayMs too',
+    );
+  });
+
+  it('accepts maxRetryAfterMs, keeps only what was written, and the result builds a policy', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml':
+        'storage:\n  use: memory\nretry:\n  maxRetryAfterMs: 60000\n  initialDelayMs: 100\n',
+    });
+    const { config } = await load(directory);
+    expect(config.retry).toEqual({ maxRetryAfterMs: 60_000, initialDelayMs: 100 });
+    const policy = createRetryPolicy(config.retry);
+    expect(policy).toMatchObject({ maxRetryAfterMs: 60_000, initialDelayMs: 100, maxAttempts: 5 });
+  });
+
+  it('refuses a negative maxRetryAfterMs', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml': 'storage:\n  use: memory\nretry:\n  maxRetryAfterMs: -1\n',
+    });
+    const error = await rejection(load(directory));
+    expect(error.message).toContain('cairn.config.yaml:4:20 retry.maxRetryAfterMs: Too small');
   });
 });

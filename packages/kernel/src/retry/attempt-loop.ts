@@ -9,7 +9,14 @@ import type { RetryPolicy } from './retry-policy.js';
 /** How one candidate's attempts ended, when not by abort or deadline (those throw). */
 export type LoopOutcome<T> =
   | { readonly kind: 'success'; readonly value: T; readonly attempts: number }
-  | { readonly kind: 'give-up' | 'exhausted'; readonly error: unknown; readonly attempts: number };
+  | { readonly kind: 'give-up' | 'exhausted'; readonly error: unknown; readonly attempts: number }
+  | {
+      readonly kind: 'retry-after-too-long';
+      readonly error: unknown;
+      readonly attempts: number;
+      /** The wait the server asked for, above the policy's `maxRetryAfterMs`. */
+      readonly retryAfterMs: number;
+    };
 
 /** Where a loop stands within the whole run (a fallback chain runs several loops). */
 export interface LoopPosition {
@@ -58,6 +65,28 @@ export function deadlineError(
     message: `Stopped after ${countAttempts(attempts)} over ${elapsedMs} ms because ${wait} the ${deadlineMs} ms deadline; the last error was: ${describeError(lastError)}. Raise deadlineMs, or find why the operation keeps failing (see the cause).`,
     cause: lastError,
     details: { attempts, elapsedMs, deadlineMs, delayMs },
+  });
+}
+
+/**
+ * The `RETRIES_EXHAUSTED` error of a run whose server asked for a wait above
+ * `maxRetryAfterMs`. Not the server's own error: that one says "retry after N" and an outer
+ * retry layer would wait it out after all; this one is not retryable.
+ */
+export function retryAfterTooLongError(
+  policy: RetryPolicy,
+  lastError: unknown,
+  attempts: number,
+  elapsedMs: number,
+  retryAfterMs: number,
+) {
+  const { maxRetryAfterMs } = policy;
+  return new CairnError({
+    code: 'RETRIES_EXHAUSTED',
+    backend: 'retry',
+    message: `Gave up after ${countAttempts(attempts)} over ${elapsedMs} ms: the server asked to wait ${retryAfterMs} ms before trying again, longer than maxRetryAfterMs (${maxRetryAfterMs} ms); the last error was: ${describeError(lastError)}. Try again later, or raise maxRetryAfterMs if the run may wait that long.`,
+    cause: lastError,
+    details: { attempts, elapsedMs, retryAfterMs, maxRetryAfterMs },
   });
 }
 
@@ -117,6 +146,17 @@ export async function runAttempts<T>(
       }
       let delayMs: number;
       if (decision.action === 'retry-after' && isUsableWait(decision.delayMs)) {
+        if (decision.delayMs > policy.maxRetryAfterMs) {
+          // Sleeping through an hour- or day-long Retry-After would park the whole run; the
+          // caller (or the next fallback candidate) decides what to do instead.
+          report({ ...failure, decision, delayMs: undefined });
+          return {
+            kind: 'retry-after-too-long',
+            error,
+            attempts: attempt,
+            retryAfterMs: decision.delayMs,
+          };
+        }
         delayMs = decision.delayMs;
       } else {
         delayMs = computeBackoffDelay(policy, attempt, previousBackoffMs);

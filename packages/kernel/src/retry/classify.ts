@@ -6,14 +6,18 @@ import { parseRetryAfter } from './retry-after.js';
  *
  * - `retry`: wait the policy's backoff delay, then try again.
  * - `give-up`: stop now and rethrow the error as it is (it will not pass by retrying).
- * - `retry-after`: wait exactly `delayMs` (what the remote side asked for), then try again.
+ * - `retry-after`: wait exactly `delayMs` (what the remote side asked for), then try again;
+ *   a wait above the policy's `maxRetryAfterMs` is not taken and ends the run instead.
  */
 export type RetryDecision =
   | { readonly action: 'retry' }
   | { readonly action: 'give-up' }
   | {
       readonly action: 'retry-after';
-      /** The wait, in milliseconds; honoured as is, without jitter, even above `maxDelayMs`. */
+      /**
+       * The wait, in milliseconds; honoured as is, without jitter, even above `maxDelayMs`, but
+       * not above `maxRetryAfterMs`.
+       */
       readonly delayMs: number;
     };
 

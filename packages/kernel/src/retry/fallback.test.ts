@@ -140,6 +140,41 @@ describe('retryWithFallback', () => {
     expect(error.message).toContain('backup: invalid API key (backup)');
   });
 
+  it('moves on at once when a server asks for a wait above maxRetryAfterMs', async () => {
+    const clock = createManualClock();
+    const throttled = Object.assign(new Error('quota used up'), { status: 429, retryAfter: 3_600 });
+    const large = candidate(clock, 'large', [throttled], 'never');
+    const small = candidate(clock, 'small', [], 'from small');
+    const result = await retryWithFallback([large.candidate, small.candidate], { clock });
+    expect(result).toEqual({ value: 'from small', candidate: 'small', attempts: 2 });
+    expect(small.starts).toEqual([0]);
+    expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('says which candidate was told to wait too long when all fail', async () => {
+    const clock = createManualClock();
+    const throttled = Object.assign(new Error('quota used up'), { status: 429, retryAfter: 3_600 });
+    const large = candidate(clock, 'large', [throttled], 'never');
+    const small = candidate(clock, 'small', [unauthorised('small')], 'never');
+    const error = await failure(
+      retryWithFallback([large.candidate, small.candidate], { clock }),
+      clock,
+    );
+    expect(error.code).toBe('RETRIES_EXHAUSTED');
+    expect(error.message).toContain(
+      'large: quota used up (asked to wait 3600000 ms, more than maxRetryAfterMs); small: invalid API key (small)',
+    );
+    expect(error.details.candidates).toEqual([
+      expect.objectContaining({
+        name: 'large',
+        outcome: 'retry-after-too-long',
+        retryAfterMs: 3_600_000,
+      }),
+      expect.not.objectContaining({ retryAfterMs: expect.anything() }),
+    ]);
+    expect(clock.now()).toBe(0);
+  });
+
   it('stops the whole chain on abort', async () => {
     const clock = createManualClock();
     const controller = new AbortController();

@@ -27,12 +27,25 @@ export interface FallbackFailure {
   readonly name: string;
   /** Attempts made with it. */
   readonly attempts: number;
-  /** `give-up`: its classifier said the error will not pass; `exhausted`: it used every attempt. */
-  readonly outcome: 'give-up' | 'exhausted';
+  /**
+   * `give-up`: its classifier said the error will not pass; `exhausted`: it used every
+   * attempt; `retry-after-too-long`: its server asked for a wait above `maxRetryAfterMs`.
+   */
+  readonly outcome: 'give-up' | 'exhausted' | 'retry-after-too-long';
+  /** For `retry-after-too-long`: the wait the server asked for, in milliseconds. */
+  readonly retryAfterMs?: number;
   /** Its last error, as thrown. */
   readonly error: unknown;
   /** That error's message. */
   readonly message: string;
+}
+
+function describeFailure(failure: FallbackFailure): string {
+  const wait =
+    failure.retryAfterMs === undefined
+      ? ''
+      : ` (asked to wait ${failure.retryAfterMs} ms, more than maxRetryAfterMs)`;
+  return `${failure.name}: ${failure.message}${wait}`;
 }
 
 function invalidCandidates(field: string, problem: string): CairnError {
@@ -69,8 +82,9 @@ function validateCandidates<T>(candidates: readonly FallbackCandidate<T>[]): voi
  * returned with the candidate that served it.
  *
  * The deadline and the abort signal cover the whole chain: either stops it, whatever
- * candidate is running (`DEADLINE_EXCEEDED` / `ABORTED`, as in {@link retry}). Attempt
- * events carry the candidate's name.
+ * candidate is running (`DEADLINE_EXCEEDED` / `ABORTED`, as in {@link retry}). A server wait
+ * above `maxRetryAfterMs` ends only the candidate that got it. Attempt events carry the
+ * candidate's name.
  *
  * @throws CairnError `RETRIES_EXHAUSTED` when every candidate failed: `details.candidates`
  *   lists each one's {@link FallbackFailure}, `details.attempts` the total, and `cause` is the
@@ -126,11 +140,12 @@ export async function retryWithFallback<T>(
       outcome: outcome.kind,
       error: outcome.error,
       message: describeError(outcome.error),
+      ...(outcome.kind === 'retry-after-too-long' ? { retryAfterMs: outcome.retryAfterMs } : {}),
     });
   }
 
   const elapsedMs = clock.now() - startedAt;
-  const summary = failures.map((failure) => `${failure.name}: ${failure.message}`).join('; ');
+  const summary = failures.map(describeFailure).join('; ');
   throw new CairnError({
     code: 'RETRIES_EXHAUSTED',
     backend: 'retry',

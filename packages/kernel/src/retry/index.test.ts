@@ -8,6 +8,7 @@ describe('the retry module from the kernel root', () => {
       'retryWithFallback',
       'createRetryPolicy',
       'retryPolicyOptionsSchema',
+      'retrySettingsSchema',
       'defaultClassify',
       'parseRetryAfter',
       'systemClock',
@@ -20,5 +21,6 @@ describe('the retry module from the kernel root', () => {
     expect(kernel).not.toHaveProperty('runAttempts');
     expect(kernel).not.toHaveProperty('resolveRetryPolicy');
     expect(kernel).not.toHaveProperty('computeBackoffDelay');
+    expect(kernel).not.toHaveProperty('sleepWithTimers');
   });
 });

@@ -6,5 +6,14 @@ export * from './fallback.js';
 export * from './manual-clock.js';
 export * from './retry.js';
 export * from './retry-after.js';
-export type { JitterMode, RetryPolicy, RetryPolicyOptions } from './retry-policy.js';
-export { createRetryPolicy, retryPolicyOptionsSchema } from './retry-policy.js';
+export type {
+  JitterMode,
+  RetryPolicy,
+  RetryPolicyOptions,
+  RetrySettings,
+} from './retry-policy.js';
+export {
+  createRetryPolicy,
+  retryPolicyOptionsSchema,
+  retrySettingsSchema,
+} from './retry-policy.js';

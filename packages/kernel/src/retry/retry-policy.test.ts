@@ -4,7 +4,7 @@ import { defaultClassify } from './classify.js';
 import { systemClock } from './clock.js';
 import { createManualClock } from './manual-clock.js';
 import { retry } from './retry.js';
-import { createRetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
+import { createRetryPolicy, type RetryPolicyOptions, retrySettingsSchema } from './retry-policy.js';
 
 function invalidField(options: unknown): unknown {
   try {
@@ -25,6 +25,7 @@ describe('createRetryPolicy', () => {
       initialDelayMs: 200,
       multiplier: 2,
       maxDelayMs: 30_000,
+      maxRetryAfterMs: 300_000,
       deadlineMs: undefined,
       jitter: 'full',
       signal: undefined,
@@ -67,6 +68,10 @@ describe('createRetryPolicy', () => {
       [{ multiplier: 0.5 }, 'multiplier'],
       [{ maxDelayMs: -5 }, 'maxDelayMs'],
       [{ initialDelayMs: 500, maxDelayMs: 100 }, 'maxDelayMs'],
+      [{ maxDelayMs: 100 }, 'maxDelayMs'],
+      [{ initialDelayMs: 40_000 }, 'initialDelayMs'],
+      [{ maxRetryAfterMs: -1 }, 'maxRetryAfterMs'],
+      [{ maxRetryAfterMs: Number.POSITIVE_INFINITY }, 'maxRetryAfterMs'],
       [{ deadlineMs: 0 }, 'deadlineMs'],
       [{ deadlineMs: Number.POSITIVE_INFINITY }, 'deadlineMs'],
       [{ jitter: 'partial' }, 'jitter'],
@@ -111,5 +116,43 @@ describe('createRetryPolicy', () => {
       (caught: unknown) => caught,
     );
     expect(isCairnError(error, 'INVALID_OPTIONS') && error.details.field).toBe('maxAttempts');
+  });
+});
+
+describe('retrySettingsSchema', () => {
+  it('keeps what is given and fills in nothing, so later layers can still override', () => {
+    expect(retrySettingsSchema.parse({ maxAttempts: 3, maxRetryAfterMs: 60_000 })).toEqual({
+      maxAttempts: 3,
+      maxRetryAfterMs: 60_000,
+    });
+    expect(retrySettingsSchema.parse({})).toEqual({});
+  });
+
+  it('applies the policy rules, comparing a delay left out with its default', () => {
+    const issuesOf = (settings: unknown) =>
+      retrySettingsSchema.safeParse(settings).error?.issues.map((issue) => ({
+        path: issue.path,
+        message: issue.message,
+      }));
+    expect(issuesOf({ initialDelayMs: 500, maxDelayMs: 100 })).toEqual([
+      { path: ['maxDelayMs'], message: 'must be at least initialDelayMs (500)' },
+    ]);
+    expect(issuesOf({ maxDelayMs: 100 })).toEqual([
+      { path: ['maxDelayMs'], message: 'must be at least initialDelayMs (200, its default)' },
+    ]);
+    expect(issuesOf({ initialDelayMs: 40_000 })).toEqual([
+      {
+        path: ['initialDelayMs'],
+        message: 'must be at most maxDelayMs (30000, its default); set maxDelayMs too',
+      },
+    ]);
+    expect(issuesOf({ initialDelayMs: 40_000, maxDelayMs: 40_000 })).toBeUndefined();
+  });
+
+  it('refuses the fields that are not plain data', () => {
+    const result = retrySettingsSchema.safeParse({ clock: createManualClock() });
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ code: 'unrecognized_keys', keys: ['clock'] }),
+    ]);
   });
 });

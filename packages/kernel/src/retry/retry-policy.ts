@@ -24,9 +24,18 @@ export interface RetryPolicyOptions {
   readonly multiplier?: number;
   /**
    * The longest backoff wait, in milliseconds (>= `initialDelayMs`; default 30,000). A
-   * server's `Retry-After` is honoured even above it: the server knows when it will answer.
+   * server's `Retry-After` is honoured even above it, up to `maxRetryAfterMs`: the server
+   * knows when it will answer.
    */
   readonly maxDelayMs?: number;
+  /**
+   * The longest wait a server may ask for (`Retry-After`, or a classifier's `retry-after`
+   * decision), in milliseconds (>= 0; default 300,000: five minutes). A longer one is not
+   * slept through: `retry()` fails at once with `RETRIES_EXHAUSTED` (the server's error as
+   * `cause`, the wait it asked for in `details.retryAfterMs`), and `retryWithFallback()` moves
+   * on to the next candidate. Raise it for batch jobs that may sit out a long rate limit.
+   */
+  readonly maxRetryAfterMs?: number;
   /**
    * The overall budget in milliseconds, measured on `clock` from the start of the first
    * attempt (> 0; default none). A wait that would reach it is not taken: the run fails with
@@ -65,6 +74,8 @@ export interface RetryPolicy {
   readonly multiplier: number;
   /** See {@link RetryPolicyOptions.maxDelayMs}. */
   readonly maxDelayMs: number;
+  /** See {@link RetryPolicyOptions.maxRetryAfterMs}. */
+  readonly maxRetryAfterMs: number;
   /** See {@link RetryPolicyOptions.deadlineMs}. */
   readonly deadlineMs: number | undefined;
   /** See {@link RetryPolicyOptions.jitter}. */
@@ -95,35 +106,111 @@ const isAbortSignal = (value: unknown): boolean =>
   typeof (value as Record<string, unknown>).aborted === 'boolean' &&
   typeof (value as Record<string, unknown>).addEventListener === 'function';
 
-/**
- * The zod schema of {@link RetryPolicyOptions}, with defaults. Unknown fields are rejected so a
- * misspelt option is reported instead of silently ignored. A config loader can `.pick()` the
- * plain-data fields for `cairn.config.yaml`.
- */
-export const retryPolicyOptionsSchema = z
+/** What a policy uses for the plain-data fields left out. */
+const defaults = {
+  maxAttempts: 5,
+  initialDelayMs: 200,
+  multiplier: 2,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 300_000,
+  jitter: 'full',
+} as const;
+
+const milliseconds = () => z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+
+// The rules of the plain-data fields, written once: the settings schema (the config's retry
+// block) is this object, and the policy schema extends it with the function-valued fields.
+const settingsObject = z
   .strictObject({
-    maxAttempts: z.number().int().min(1).default(5),
-    initialDelayMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).default(200),
-    multiplier: z.number().min(1).max(Number.MAX_SAFE_INTEGER).default(2),
-    maxDelayMs: z.number().min(0).max(Number.MAX_SAFE_INTEGER).default(30_000),
-    deadlineMs: z.number().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-    jitter: z.enum(['full', 'none', 'decorrelated']).default('full'),
+    maxAttempts: z.number().int().min(1),
+    initialDelayMs: milliseconds(),
+    multiplier: z.number().min(1).max(Number.MAX_SAFE_INTEGER),
+    maxDelayMs: milliseconds(),
+    maxRetryAfterMs: milliseconds(),
+    deadlineMs: z.number().positive().max(Number.MAX_SAFE_INTEGER),
+    jitter: z.enum(['full', 'none', 'decorrelated']),
+  })
+  .partial();
+
+/**
+ * maxDelayMs must be at least initialDelayMs, a field left out counting as its default, so
+ * settings that validate always build a policy. The issue is put on the field that was given.
+ */
+function checkDelayOrder(
+  options: {
+    readonly initialDelayMs?: number | undefined;
+    readonly maxDelayMs?: number | undefined;
+  },
+  context: z.RefinementCtx,
+): void {
+  const initialDelayMs = options.initialDelayMs ?? defaults.initialDelayMs;
+  const maxDelayMs = options.maxDelayMs ?? defaults.maxDelayMs;
+  if (maxDelayMs >= initialDelayMs) return;
+  if (options.maxDelayMs !== undefined) {
+    const given = options.initialDelayMs === undefined ? ', its default' : '';
+    context.addIssue({
+      code: 'custom',
+      path: ['maxDelayMs'],
+      message: `must be at least initialDelayMs (${initialDelayMs}${given})`,
+    });
+  } else {
+    context.addIssue({
+      code: 'custom',
+      path: ['initialDelayMs'],
+      message: `must be at most maxDelayMs (${maxDelayMs}, its default); set maxDelayMs too`,
+    });
+  }
+}
+
+/**
+ * The plain-data fields of {@link RetryPolicyOptions}, each optional and without defaults,
+ * under the same rules as {@link createRetryPolicy} (maxDelayMs >= initialDelayMs included).
+ * The `retry:` block of `cairn.config.yaml` is validated with it, so a config that loads
+ * always builds a policy. Unknown fields are rejected.
+ */
+export const retrySettingsSchema = settingsObject.superRefine(checkDelayOrder);
+
+/** Retry settings as plain data, e.g. the `retry:` block of `cairn.config.yaml`. */
+export type RetrySettings = z.output<typeof retrySettingsSchema>;
+
+/**
+ * The zod schema of {@link RetryPolicyOptions}: {@link retrySettingsSchema}'s fields plus the
+ * random source, clock, signal, classifier and listener; its output is a {@link RetryPolicy}
+ * with every default filled in. Unknown fields are rejected so a misspelt option is reported
+ * instead of silently ignored.
+ */
+export const retryPolicyOptionsSchema = settingsObject
+  .extend({
     random: z
       .custom<() => number>(isFunction, { message: 'expected a function returning [0, 1)' })
-      .default(() => Math.random),
+      .optional(),
     clock: z
       .custom<Clock>(isClock, { message: 'expected a Clock with now() and sleep()' })
-      .default(() => systemClock),
+      .optional(),
     signal: z.custom<AbortSignal>(isAbortSignal, { message: 'expected an AbortSignal' }).optional(),
     classify: z
       .custom<RetryClassifier>(isFunction, { message: 'expected a classifier function' })
-      .default(() => defaultClassify),
+      .optional(),
     onAttempt: z.custom<AttemptListener>(isFunction, { message: 'expected a function' }).optional(),
   })
-  .refine((options) => options.maxDelayMs >= options.initialDelayMs, {
-    path: ['maxDelayMs'],
-    message: 'must be at least initialDelayMs',
-  });
+  // Checked before the defaults are filled in, so the issue lands on the field that was given.
+  .superRefine(checkDelayOrder)
+  .transform(
+    (options): RetryPolicy => ({
+      maxAttempts: options.maxAttempts ?? defaults.maxAttempts,
+      initialDelayMs: options.initialDelayMs ?? defaults.initialDelayMs,
+      multiplier: options.multiplier ?? defaults.multiplier,
+      maxDelayMs: options.maxDelayMs ?? defaults.maxDelayMs,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? defaults.maxRetryAfterMs,
+      deadlineMs: options.deadlineMs,
+      jitter: options.jitter ?? defaults.jitter,
+      random: options.random ?? Math.random,
+      clock: options.clock ?? systemClock,
+      signal: options.signal,
+      classify: options.classify ?? defaultClassify,
+      onAttempt: options.onAttempt,
+    }),
+  );
 
 // Policies built here, so retry() does not validate the same object on every call.
 const validatedPolicies = new WeakSet<RetryPolicy>();
@@ -153,20 +240,7 @@ export function createRetryPolicy(options: RetryPolicyOptions = {}): RetryPolicy
       details: { field: first.field, issues },
     });
   }
-  const data = parsed.data;
-  const policy: RetryPolicy = Object.freeze({
-    maxAttempts: data.maxAttempts,
-    initialDelayMs: data.initialDelayMs,
-    multiplier: data.multiplier,
-    maxDelayMs: data.maxDelayMs,
-    deadlineMs: data.deadlineMs,
-    jitter: data.jitter,
-    random: data.random,
-    clock: data.clock,
-    signal: data.signal,
-    classify: data.classify,
-    onAttempt: data.onAttempt,
-  });
+  const policy = Object.freeze(parsed.data);
   validatedPolicies.add(policy);
   return policy;
 }

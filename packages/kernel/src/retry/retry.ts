@@ -7,7 +7,12 @@
 // that would cost more than the couple of hundred lines here, which we own and can test.
 import { CairnError } from '../errors/cairn-error.js';
 import type { AttemptContext } from './attempt.js';
-import { countAttempts, describeError, runAttempts } from './attempt-loop.js';
+import {
+  countAttempts,
+  describeError,
+  retryAfterTooLongError,
+  runAttempts,
+} from './attempt-loop.js';
 import { type RetryPolicy, type RetryPolicyOptions, resolveRetryPolicy } from './retry-policy.js';
 
 /**
@@ -20,6 +25,8 @@ import { type RetryPolicy, type RetryPolicyOptions, resolveRetryPolicy } from '.
  *   their typed errors;
  * - every attempt failed: `RETRIES_EXHAUSTED` (`details.attempts`, `details.elapsedMs`;
  *   `cause` is the last error);
+ * - the server asked for a wait above `maxRetryAfterMs`: `RETRIES_EXHAUSTED` at once, without
+ *   sleeping (`details.retryAfterMs` is the wait asked for; `cause` is the server's error);
  * - the next wait would reach `deadlineMs`: `DEADLINE_EXCEEDED` (`cause` is the last error);
  * - the policy's signal aborted: `ABORTED` (`cause` is the signal's reason). A value that an
  *   attempt still returns after the abort is kept: the work is done.
@@ -49,6 +56,15 @@ export async function retry<T>(
   if (outcome.kind === 'success') return outcome.value;
   if (outcome.kind === 'give-up') throw outcome.error;
   const elapsedMs = resolved.clock.now() - startedAt;
+  if (outcome.kind === 'retry-after-too-long') {
+    throw retryAfterTooLongError(
+      resolved,
+      outcome.error,
+      outcome.attempts,
+      elapsedMs,
+      outcome.retryAfterMs,
+    );
+  }
   throw new CairnError({
     code: 'RETRIES_EXHAUSTED',
     backend: 'retry',
