@@ -23,20 +23,25 @@ export async function deleteObject(
       const found = await findObject(context, key);
       if (found === undefined) return undefined;
       await lock.assertHeld();
-      // The record goes first: a crash in between leaves a file without a record (digest
-      // unknown), never a record without its file.
-      await removeRecord(context, found.path, key);
+      // The data goes first and its record after it: a reader never finds the object
+      // without its digest. A crash in between leaves a record of a file that is gone; it
+      // names that file by inode and birth time, so it is never trusted for another, and
+      // the next put at this key writes over it.
       try {
         await fileSystem.unlink(found.path);
       } catch (error) {
         if (errorCodeOf(error) === 'ENOENT') return undefined;
         throw mapFsError(error, { operation: 'delete', key, path: found.path });
       }
+      // Flushed before the record goes, so a power loss cannot keep the file and lose its
+      // record either.
       if (context.fsync) {
         await syncDirectory(fileSystem, dirname(found.path)).catch((error: unknown) => {
           throw mapFsError(error, { operation: 'flush the delete of', key, path: found.path });
         });
       }
+      // The object is deleted either way: a record left behind is harmless (see above).
+      await removeRecord(context, found.path, key).catch(() => {});
       return found.path;
     },
     options.signal,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readAll } from '@cairn/kernel';
+import { readAll, sha256Of } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from './index.js';
 import { expectCairnError } from './testing/expect-cairn-error.js';
@@ -67,7 +67,10 @@ describe('fs storage: injected disk failures', () => {
   });
 
   it('permission denied at the commit: PERMANENT_IO naming the path to check', async () => {
-    const { healthy, faulty } = await storages({ calls: { rename: { code: 'EACCES' } } });
+    // Only the rename that places the data: the record's rename goes before it and works.
+    const { healthy, faulty } = await storages({
+      calls: { rename: { code: 'EACCES', when: (_from, to) => !to.includes('.cairn-meta') } },
+    });
     const error = await expectCairnError(faulty.put('k', 'v'), 'PERMANENT_IO');
     expect(error.message).toContain('permission denied');
     expect(error.message).toContain(`Check the permissions of ${join(healthy.root, 'k')}`);
@@ -84,18 +87,82 @@ describe('fs storage: injected disk failures', () => {
     expect(error.message).toContain('ulimit');
   });
 
-  it('a failing metadata record write is reported; the committed bytes stay readable', async () => {
+  it('a failing metadata record write commits nothing: the previous object keeps its bytes and digest', async () => {
     const { healthy, faulty } = await storages({
       calls: { rename: { code: 'ENOSPC', when: (_from, to) => to.includes('.cairn-meta') } },
     });
     const error = await expectCairnError(faulty.put('k', 'v'), 'PERMANENT_IO');
     expect(error.message).toContain('metadata record of "k"');
     expect(error.message).toContain('is full');
-    // The data was committed before the record: readable, its digest simply unknown.
-    const info = await healthy.head('k');
-    expect(info?.size).toBe(1);
-    expect(info?.sha256).toBeUndefined();
-    expect(await filesBelow(healthy.root)).toEqual(['k']);
+    expect(error.details.committed).toBeUndefined();
+    // The record goes before the data, so a put whose record failed placed no data.
+    expect(await healthy.head('k')).toBeUndefined();
+    expect(await filesBelow(healthy.root)).toEqual([]);
+    const previous = await healthy.put('k', 'previous');
+    await expectCairnError(faulty.put('k', 'replacement'), 'PERMANENT_IO');
+    expect(await healthy.head('k')).toEqual(previous);
+    expect(previous.sha256).toBe(sha256Of('previous'));
+    expect((await readAll((await healthy.get('k')).body)).toString()).toBe('previous');
+    expect(await filesBelow(healthy.root)).toEqual(['.cairn-meta/k', 'k']);
+  });
+
+  it('a commit that fails after the record was written puts the record back as it was', async () => {
+    const { healthy, faulty } = await storages({
+      calls: { rename: { code: 'EACCES', when: (_from, to) => !to.includes('.cairn-meta') } },
+    });
+    const previous = await healthy.put('k', 'previous', { contentType: 'text/plain' });
+    const recordPath = join(healthy.root, '.cairn-meta', 'k');
+    const recordBefore = JSON.parse(await readFile(recordPath, 'utf8'));
+    await expectCairnError(faulty.put('k', 'replacement'), 'PERMANENT_IO');
+    expect(await healthy.head('k')).toEqual(previous);
+    expect(JSON.parse(await readFile(recordPath, 'utf8'))).toEqual(recordBefore);
+  });
+
+  it('permission denied at the record write: nothing committed, the record path named', async () => {
+    const { healthy, faulty } = await storages({
+      calls: { rename: { code: 'EACCES', when: (_from, to) => to.includes('.cairn-meta') } },
+    });
+    const error = await expectCairnError(faulty.put('runs/k', 'v'), 'PERMANENT_IO');
+    expect(error.message).toContain(
+      `Check the permissions of ${join(healthy.root, '.cairn-meta', 'runs', 'k')}`,
+    );
+    expect(await healthy.head('runs/k')).toBeUndefined();
+    expect(await filesBelow(healthy.root)).toEqual([]);
+  });
+
+  it('a failing flush after the data is in place says the put is committed', async () => {
+    const root = await temporaryRoot();
+    const healthy = createFsStorage({ root });
+    // Fails the flush of the data folder, the last step, after the rename placed the file.
+    const faulty = createFsStorage(
+      { root },
+      {
+        fileSystem: faultyFileSystem({
+          calls: {
+            open: {
+              code: 'EIO',
+              when: (path, flags) =>
+                flags === 'r' && path.endsWith('/runs') && !path.includes('.cairn-meta'),
+            },
+          },
+        }),
+      },
+    );
+    const error = await expectCairnError(
+      faulty.put('runs/k', 'stored', { ifNoneMatch: '*' }),
+      'TRANSIENT_IO',
+    );
+    expect(error.details).toMatchObject({ key: 'runs/k', committed: true, systemCode: 'EIO' });
+    expect(error.message).toContain('the put is committed');
+    expect(error.message).toContain('ifNoneMatch');
+    // It is there, with its digest; a retried create-only put now fails, as the message says.
+    const info = await healthy.head('runs/k');
+    expect(info?.sha256).toBe(sha256Of('stored'));
+    expect((await readAll((await healthy.get('runs/k')).body)).toString()).toBe('stored');
+    await expectCairnError(
+      healthy.put('runs/k', 'stored', { ifNoneMatch: '*' }),
+      'PRECONDITION_FAILED',
+    );
   });
 
   it('a read error mid-stream arrives as a CairnError on the body', async () => {

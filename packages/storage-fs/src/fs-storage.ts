@@ -26,7 +26,8 @@ import {
   parseFsStorageOptions,
 } from './fs-storage-options.js';
 import { openStorage } from './open-storage.js';
-import { checkPutOptions, putObject } from './put-object.js';
+import { putObject } from './put-object.js';
+import { checkPutOptions } from './put-options.js';
 import { checkRange, getObject, headObject } from './read-object.js';
 import { abortedWrite } from './temporary-file.js';
 

@@ -7,22 +7,41 @@ import { errorCodeOf, mapFsError } from './map-fs-error.js';
 import { LayoutChangedError } from './object-paths.js';
 import { openTemporaryFile } from './temporary-file.js';
 
-/** Records whose shape or version we do not know are ignored, never trusted. */
-const recordSchema = z.object({
-  version: z.literal(1),
+/** What one put knows about the one file it wrote. */
+const entryShape = {
   inode: z.string(),
   birthtimeNs: z.string(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   contentType: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+};
+
+/** Records whose shape or version we do not know are ignored, never trusted. */
+const recordFileSchema = z.object({
+  version: z.literal(1),
+  ...entryShape,
+  previous: z.object(entryShape).optional(),
 });
 
 /**
  * What a put knows that the file system does not keep: the digest, the media type and the
- * caller's metadata. Stored as `<root>/.cairn-meta/<path of the object's file>`.
+ * caller's metadata, for one file (named by inode and birth time).
  */
-export type ObjectRecord = z.infer<typeof recordSchema>;
+export type ObjectRecord = Omit<z.infer<typeof recordFileSchema>, 'version' | 'previous'>;
+
+/**
+ * The record file `<root>/.cairn-meta/<path of the object's file>`: the record of the file a
+ * put is placing there and, in `previous`, the record of the file it replaces.
+ *
+ * Why two: a put writes this file before it renames its data into place, so the new file's
+ * digest is on disk no later than the file itself. Until the rename, readers still find the
+ * replaced file at the key, and its record must still be there for them: that is `previous`.
+ * After the rename, `previous` lets a reader that looked at the replaced file just before
+ * still find its digest. Entries are matched to files by inode and birth time, so an entry
+ * never describes any other file: at worst a digest is missing, never wrong.
+ */
+export type RecordFile = z.infer<typeof recordFileSchema>;
 
 /**
  * A record for the file described by `stat`. It names the file by inode and birth time: a
@@ -36,7 +55,6 @@ export function createRecord(
   metadata: Readonly<Record<string, string>> | undefined,
 ): ObjectRecord {
   return {
-    version: 1,
     inode: stat.ino.toString(),
     birthtimeNs: stat.birthtimeNs.toString(),
     size: Number(stat.size),
@@ -58,13 +76,29 @@ export function recordDescribes(record: ObjectRecord, stat: BigIntStats): boolea
   );
 }
 
-/** The record of the object file at `dataPath`, if there is one and it describes `stat`. */
-export async function readTrustedRecord(
+function entryOf(file: RecordFile): ObjectRecord {
+  const { version: _version, previous: _previous, ...entry } = file;
+  return entry;
+}
+
+/** The entry of a record file that describes the file `stat` describes, if any. */
+export function recordFor(
+  file: RecordFile | undefined,
+  stat: BigIntStats,
+): ObjectRecord | undefined {
+  if (file === undefined) return undefined;
+  const current = entryOf(file);
+  if (recordDescribes(current, stat)) return current;
+  if (file.previous !== undefined && recordDescribes(file.previous, stat)) return file.previous;
+  return undefined;
+}
+
+/** The record file of the object file at `dataPath`, if there is one that parses. */
+export async function readRecordFile(
   context: FsContext,
   dataPath: string,
-  stat: BigIntStats,
   key: string,
-): Promise<ObjectRecord | undefined> {
+): Promise<RecordFile | undefined> {
   const path = context.layout.recordPath(dataPath);
   let text: string;
   try {
@@ -74,15 +108,23 @@ export async function readTrustedRecord(
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
     throw mapFsError(error, { operation: 'read the metadata record of', key, path });
   }
-  let parsed: ReturnType<typeof recordSchema.safeParse>;
   try {
-    parsed = recordSchema.safeParse(JSON.parse(text));
+    const parsed = recordFileSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     // Torn by a power loss without fsync, or edited by hand: treated as absent.
     return undefined;
   }
-  if (!parsed.success || !recordDescribes(parsed.data, stat)) return undefined;
-  return parsed.data;
+}
+
+/** The record of the object file at `dataPath`, if there is one and it describes `stat`. */
+export async function readTrustedRecord(
+  context: FsContext,
+  dataPath: string,
+  stat: BigIntStats,
+  key: string,
+): Promise<ObjectRecord | undefined> {
+  return recordFor(await readRecordFile(context, dataPath, key), stat);
 }
 
 /**
@@ -114,22 +156,29 @@ async function prepareRecordDirectory(context: FsContext, directory: string): Pr
 const maxAttempts = 10;
 
 /**
- * Writes the record of the object file at `dataPath` atomically (temporary file + rename),
- * flushed when fsync is on.
+ * Writes the record file of the object file at `dataPath` atomically (temporary file +
+ * rename), flushed when fsync is on: `record` and, when given, the record of the file it
+ * replaces (see {@link RecordFile}).
  */
 export async function writeRecord(
   context: FsContext,
   dataPath: string,
   record: ObjectRecord,
+  previous: ObjectRecord | undefined,
   key: string,
 ): Promise<void> {
+  const file: RecordFile = {
+    version: 1,
+    ...record,
+    ...(previous === undefined ? {} : { previous }),
+  };
   const { fileSystem, layout } = context;
   const path = layout.recordPath(dataPath);
   const temporaryPath = layout.temporaryPath();
   try {
     const handle = await openTemporaryFile(context, temporaryPath);
     try {
-      await handle.writeFile(JSON.stringify(record));
+      await handle.writeFile(JSON.stringify(file));
       if (context.fsync) await handle.sync();
     } finally {
       await handle.close();

@@ -3,7 +3,7 @@ import { CairnError, type ObjectInfo, type PutOptions, type StorageBody } from '
 import { removeEmptyDirectories, syncDirectories } from './directories.js';
 import type { FsContext } from './fs-context.js';
 import { fsStorageName } from './fs-storage-options.js';
-import { withKeyLock } from './key-lock.js';
+import { type HeldKeyLock, withKeyLock } from './key-lock.js';
 import { errorCodeOf, mapFsError } from './map-fs-error.js';
 import { etagOf, objectInfoOf } from './object-info.js';
 import {
@@ -13,54 +13,16 @@ import {
   type PreparedFolder,
   prepareParentFolder,
 } from './object-paths.js';
-import { createRecord, writeRecord } from './object-record.js';
+import {
+  createRecord,
+  type ObjectRecord,
+  readTrustedRecord,
+  removeRecord,
+  writeRecord,
+} from './object-record.js';
 import { abortedWrite, type TemporaryFile, writeTemporaryFile } from './temporary-file.js';
 
 const maxAttempts = 10;
-const metadataName = /^[a-z0-9-]+$/;
-const maxMetadataBytes = 8 * 1024;
-
-function invalidPutOption(key: string, problem: string): CairnError {
-  return new CairnError({
-    code: 'INVALID_OPTIONS',
-    backend: fsStorageName,
-    message: `Invalid put options for "${key}": ${problem}.`,
-    details: { key, problem },
-  });
-}
-
-/** Checks what the contract asks of put options before any byte is read. */
-export function checkPutOptions(key: string, options: PutOptions): void {
-  if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*')
-    throw invalidPutOption(
-      key,
-      `ifNoneMatch must be "*", not ${JSON.stringify(options.ifNoneMatch)}`,
-    );
-  if (options.ifMatch !== undefined && typeof options.ifMatch !== 'string')
-    throw invalidPutOption(key, 'ifMatch must be an etag string returned by head, get or put');
-  if (options.expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.expectedSha256))
-    throw invalidPutOption(key, 'expectedSha256 must be 64 hexadecimal digits');
-  if (options.contentType !== undefined && typeof options.contentType !== 'string')
-    throw invalidPutOption(key, 'contentType must be a string such as "application/json"');
-  if (options.metadata !== undefined) {
-    let bytes = 0;
-    for (const [name, value] of Object.entries(options.metadata)) {
-      if (!metadataName.test(name))
-        throw invalidPutOption(
-          key,
-          `metadata name ${JSON.stringify(name)} must be lowercase [a-z0-9-]`,
-        );
-      if (typeof value !== 'string')
-        throw invalidPutOption(key, `metadata "${name}" must be a string`);
-      bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-    }
-    if (bytes > maxMetadataBytes)
-      throw invalidPutOption(
-        key,
-        `metadata holds ${bytes} bytes; keep it under ${maxMetadataBytes} (store larger data as its own object)`,
-      );
-  }
-}
 
 function preconditionFailed(key: string, message: string): CairnError {
   return new CairnError({
@@ -148,6 +110,51 @@ async function place(
   }
 }
 
+/**
+ * The error for a put whose file is in place but whose folder could not be flushed: the
+ * object is committed (readers see it), so a caller must not treat the put as not done.
+ */
+function committedButNotFlushed(key: string, directory: string, error: unknown): CairnError {
+  const mapped = mapFsError(error, { operation: 'flush', key, path: directory });
+  const systemCode = errorCodeOf(error) ?? 'an unexpected error';
+  return new CairnError({
+    code: mapped.code === 'TRANSIENT_IO' ? 'TRANSIENT_IO' : 'PERMANENT_IO',
+    backend: fsStorageName,
+    message: `"${key}" was stored and can be read (the put is committed), but flushing its folder ${directory} to disk failed with ${systemCode}, so it may be lost if the machine loses power soon. Check the disk; putting it again is safe, but a create-only put (ifNoneMatch "*") would now fail because the object exists.`,
+    cause: error,
+    details: { ...mapped.details, committed: true },
+  });
+}
+
+/**
+ * Puts the record back as it was before a put that failed before its data was placed. Only
+ * while the lock is ours: once another writer holds it, the record is theirs to write. Best
+ * effort: the new entry left behind describes a file that never appeared at the key, so it
+ * is never trusted, and the replaced file's entry is still in the record.
+ */
+async function restoreRecord(
+  context: FsContext,
+  lock: HeldKeyLock,
+  target: string,
+  replaced: ObjectRecord | undefined,
+  key: string,
+): Promise<void> {
+  try {
+    if (!(await lock.isHeld())) return;
+    if (replaced === undefined) await removeRecord(context, target, key);
+    else await writeRecord(context, target, replaced, undefined, key);
+  } catch {
+    // See above: what is left is harmless.
+  }
+}
+
+/**
+ * The commit, under the key's lock. The record goes first and the data second, so no reader
+ * ever finds the new file without its digest; the record keeps the replaced file's entry so
+ * readers of the old file still find theirs until the rename (see `RecordFile`). The
+ * lock is checked before each of the two changes: a writer that lost its lock while stalled
+ * fails with `CONFLICT` instead of writing over the next writer's work.
+ */
 async function commit(
   context: FsContext,
   key: string,
@@ -162,23 +169,33 @@ async function commit(
       const target = await chooseObjectTarget(context, folder.directory, key);
       checkPreconditions(key, target.existing, options);
       if (options.signal?.aborted) throw abortedWrite(key, options.signal.reason);
-      await lock.assertHeld();
-      await place(context, key, temporary, target.path, options.ifNoneMatch === '*');
-      if (context.fsync) {
-        await syncDirectories(context.fileSystem, [
-          folder.directory,
-          ...folder.created.map((created) => dirname(created)),
-        ]).catch((error: unknown) => {
-          throw mapFsError(error, { operation: 'flush', key, path: folder.directory });
-        });
-      }
+      const replaced =
+        target.existing === undefined
+          ? undefined
+          : await readTrustedRecord(context, target.path, target.existing.stat, key);
       const record = createRecord(
         temporary.stat,
         temporary.sha256,
         options.contentType,
         options.metadata,
       );
-      await writeRecord(context, target.path, record, key);
+      await lock.assertHeld();
+      try {
+        await writeRecord(context, target.path, record, replaced, key);
+        await lock.assertHeld();
+        await place(context, key, temporary, target.path, options.ifNoneMatch === '*');
+      } catch (error) {
+        await restoreRecord(context, lock, target.path, replaced, key);
+        throw error;
+      }
+      if (context.fsync) {
+        await syncDirectories(context.fileSystem, [
+          folder.directory,
+          ...folder.created.map((created) => dirname(created)),
+        ]).catch((error: unknown) => {
+          throw committedButNotFlushed(key, folder.directory, error);
+        });
+      }
       return objectInfoOf(key, temporary.stat, record, true);
     },
     options.signal,
@@ -211,9 +228,10 @@ async function prepareFolderWithRetries(
 }
 
 /**
- * Writes an object atomically: the body goes to a temporary file, which is checked and then
- * renamed (or, for create-only puts, hard-linked) into place under the key's lock; the
- * metadata record follows. A reader sees the old file or the new one, never a mix.
+ * Writes an object atomically: the body goes to a temporary file, which is checked; then,
+ * under the key's lock, the metadata record is written and the file is renamed (or, for
+ * create-only puts, hard-linked) into place. A reader sees the old file or the new one,
+ * never a mix, and either with its digest.
  */
 export async function putObject(
   context: FsContext,
