@@ -34,6 +34,13 @@ export interface ConfigProvenance {
    * never echoed, and scrubbed from messages plugins produce.
    */
   readonly interpolatedPaths: ReadonlySet<string>;
+  /**
+   * Every value `${ENV}` interpolation put into the config, also those embedded in a longer
+   * string (`https://user:${PASSWORD}@host`): secrets scrubbed from messages wherever they
+   * appear. A function, not a set, so that logging or inspecting the provenance never prints
+   * them. Absent for a config built in code.
+   */
+  readonly environmentValues?: () => ReadonlySet<string>;
 }
 
 /** A YAML path as a list of keys and sequence indexes, as zod reports it. */

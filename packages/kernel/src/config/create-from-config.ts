@@ -16,7 +16,7 @@ import {
 import { type CairnConfig, cairnConfigSchema, type PluginReference } from './config-schema.js';
 import type { LoadedConfig } from './load-config.js';
 import type { PluginKind, PluginManifest } from './plugin.js';
-import { collectSecretValues, scrub } from './redact.js';
+import { collectSecretValues, scrub, secretRulesOf } from './redact.js';
 import { resolvePlugin } from './resolve-plugin.js';
 import { validatePluginOptions } from './validate-plugin-options.js';
 
@@ -111,10 +111,14 @@ export async function createFromConfig(
     prepared.push({ ...plan, manifest, options: pluginOptions });
   }
 
-  const secrets = collectSecretValues(validated, [], {
-    interpolatedPaths: provenance.interpolatedPaths,
-    secretOptions: prepared.flatMap((plugin) => plugin.manifest.secretOptions ?? []),
-  });
+  const secrets = collectSecretValues(
+    validated,
+    [],
+    secretRulesOf(
+      provenance,
+      prepared.flatMap((plugin) => plugin.manifest.secretOptions ?? []),
+    ),
+  );
   const created: unknown[] = [];
   for (const plugin of prepared) {
     try {
@@ -193,7 +197,7 @@ function validateConfig(config: LoadedConfig | CairnConfigInput): {
       input,
       schema: cairnConfigSchema,
       noun: 'key',
-      secrets: collectSecretValues(input, [], { interpolatedPaths: provenance.interpolatedPaths }),
+      secrets: collectSecretValues(input, [], secretRulesOf(provenance)),
     }),
   });
 }

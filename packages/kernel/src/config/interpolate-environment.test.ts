@@ -6,20 +6,30 @@ const environment = { HOST: 'db.local', PORT: '5432', EMPTY: '' };
 
 describe('interpolateString', () => {
   it.each([
-    ['plain text', 'plain text', false],
-    ['${HOST}', 'db.local', true],
-    ['postgres://${HOST}:${PORT}/cairn', 'postgres://db.local:5432/cairn', true],
-    ['${MISSING:-fallback}', 'fallback', true],
-    ['${EMPTY:-fallback}', 'fallback', true],
-    ['${HOST:-fallback}', 'db.local', true],
-    ['${MISSING:-}', '', true],
-    ['${MISSING:-a:-b}', 'a:-b', true],
-    ['${EMPTY}', '', true],
-    ['$${HOST}', '${HOST}', false],
-    ['cost: $5 and $$ and $HOST', 'cost: $5 and $$ and $HOST', false],
-    ['$${HOST} is ${HOST}', '${HOST} is db.local', true],
-  ])('%s → %s', (text, value, interpolated) => {
-    expect(interpolateString(text, environment)).toEqual({ value, interpolated, problems: [] });
+    ['plain text', 'plain text', false, []],
+    ['${HOST}', 'db.local', true, ['db.local']],
+    [
+      'postgres://${HOST}:${PORT}/cairn',
+      'postgres://db.local:5432/cairn',
+      true,
+      ['db.local', '5432'],
+    ],
+    ['${MISSING:-fallback}', 'fallback', true, []],
+    ['${EMPTY:-fallback}', 'fallback', true, []],
+    ['${HOST:-fallback}', 'db.local', true, ['db.local']],
+    ['${MISSING:-}', '', true, []],
+    ['${MISSING:-a:-b}', 'a:-b', true, []],
+    ['${EMPTY}', '', true, []],
+    ['$${HOST}', '${HOST}', false, []],
+    ['cost: $5 and $$ and $HOST', 'cost: $5 and $$ and $HOST', false, []],
+    ['$${HOST} is ${HOST}', '${HOST} is db.local', true, ['db.local']],
+  ])('%s → %s', (text, value, interpolated, substituted) => {
+    expect(interpolateString(text, environment)).toEqual({
+      value,
+      interpolated,
+      substituted,
+      problems: [],
+    });
   });
 
   it('reports a missing variable by name only, with both ways to fix it', () => {

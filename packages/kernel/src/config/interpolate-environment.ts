@@ -18,6 +18,11 @@ export interface InterpolatedString {
   readonly value: string;
   /** Whether any `${…}` reference was replaced: the value then counts as a secret. */
   readonly interpolated: boolean;
+  /**
+   * The environment values put into the string (defaults written in the file are not listed).
+   * Each is a secret on its own: a message quoting part of the string must not show it.
+   */
+  readonly substituted: readonly string[];
   /** References that could not be replaced. */
   readonly problems: readonly string[];
 }
@@ -35,6 +40,7 @@ export function interpolateString(
   environment: EnvironmentVariables,
 ): InterpolatedString {
   const problems: string[] = [];
+  const substituted: string[] = [];
   let interpolated = false;
   const value = text.replace(referencePattern, (match: string, inner: string | undefined) => {
     if (match === '$${') return '${';
@@ -53,6 +59,7 @@ export function interpolateString(
     }
     const found = environment[name];
     interpolated = true;
+    if (found !== undefined && found !== '') substituted.push(found);
     if (separator >= 0)
       return found === undefined || found === '' ? inner.slice(separator + 2) : found;
     if (found === undefined) {
@@ -63,19 +70,25 @@ export function interpolateString(
     }
     return found;
   });
-  return { value, interpolated, problems };
+  return { value, interpolated, substituted, problems };
 }
 
 /**
  * Interpolates every string value of a parsed document in place (keys are left as written).
  *
- * @returns the YAML paths whose values came from the environment, and what went wrong.
+ * @returns the YAML paths whose values came from the environment, every environment value
+ *   put in (secrets wherever they appear), and what went wrong.
  */
 export function interpolateDocument(
   root: Node | null,
   environment: EnvironmentVariables,
-): { interpolatedPaths: Set<string>; problems: InterpolationProblem[] } {
+): {
+  interpolatedPaths: Set<string>;
+  environmentValues: Set<string>;
+  problems: InterpolationProblem[];
+} {
   const interpolatedPaths = new Set<string>();
+  const environmentValues = new Set<string>();
   const problems: InterpolationProblem[] = [];
 
   const visit = (node: Node | null, segments: PropertyKey[]): void => {
@@ -84,6 +97,7 @@ export function interpolateDocument(
       const result = interpolateString(node.value, environment);
       node.value = result.value;
       if (result.interpolated) interpolatedPaths.add(formatYamlPath(segments));
+      for (const substituted of result.substituted) environmentValues.add(substituted);
       for (const message of result.problems) problems.push({ segments, message });
     } else if (isMap(node)) {
       for (const pair of node.items) {
@@ -99,5 +113,5 @@ export function interpolateDocument(
   };
 
   visit(root, []);
-  return { interpolatedPaths, problems };
+  return { interpolatedPaths, environmentValues, problems };
 }

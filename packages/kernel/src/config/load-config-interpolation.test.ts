@@ -39,6 +39,8 @@ describe('loadConfig: environment interpolation', () => {
       'storage.options.root',
       'storage.use',
     ]);
+    // What came from the environment, not the defaults written in the file.
+    expect([...(provenance.environmentValues?.() ?? [])].sort()).toEqual(['b1', 'memory']);
   });
 
   it('uses the default when the variable is set but empty', async () => {

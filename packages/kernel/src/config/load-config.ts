@@ -13,7 +13,7 @@ import {
 } from './config-provenance.js';
 import { type CairnConfig, cairnConfigSchema } from './config-schema.js';
 import { type EnvironmentVariables, interpolateDocument } from './interpolate-environment.js';
-import { collectSecretValues } from './redact.js';
+import { collectSecretValues, secretRulesOf } from './redact.js';
 
 /** The file names looked for in the project directory, in order. */
 export const configFileNames: readonly string[] = ['cairn.config.yaml', 'cairn.config.yml'];
@@ -129,11 +129,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     );
   }
 
-  const { interpolatedPaths, problems } = interpolateDocument(
+  const { interpolatedPaths, environmentValues, problems } = interpolateDocument(
     root,
     options.environment ?? process.env,
   );
-  const provenance: ConfigProvenance = { file, displayName, locations, interpolatedPaths };
+  const provenance: ConfigProvenance = {
+    file,
+    displayName,
+    locations,
+    interpolatedPaths,
+    environmentValues: () => environmentValues,
+  };
   if (problems.length > 0) {
     throw configIssuesError({
       code: 'INVALID_CONFIG',
@@ -178,7 +184,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         input: data,
         schema: cairnConfigSchema,
         noun: 'key',
-        secrets: collectSecretValues(data, [], { interpolatedPaths }),
+        secrets: collectSecretValues(data, [], secretRulesOf(provenance)),
       }),
     });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collectSecretValues, isSecretName, scrub } from './redact.js';
+import { inMemoryProvenance } from './config-provenance.js';
+import { collectSecretValues, isSecretName, scrub, secretRulesOf } from './redact.js';
 
 describe('isSecretName', () => {
   it.each([
@@ -43,6 +44,27 @@ describe('collectSecretValues and scrub', () => {
       'list-secret',
       'postgres://u:p@h',
     ]);
+  });
+
+  it('adds every environment value of four characters or more, wherever it was used', () => {
+    const secrets = collectSecretValues({ bucket: 'public-bucket' }, ['storage', 'options'], {
+      interpolatedPaths: new Set(),
+      environmentValues: ['hunter2secret', '8080', 'eu1', '1'],
+    });
+    expect([...secrets].sort()).toEqual(['8080', 'hunter2secret']);
+  });
+
+  it('reads the environment values from a provenance, and none from a config built in code', () => {
+    const values = new Set(['hunter2secret']);
+    const rules = secretRulesOf({ ...inMemoryProvenance(), environmentValues: () => values }, [
+      'dsn',
+    ]);
+    expect(rules).toEqual({
+      interpolatedPaths: new Set(),
+      environmentValues: values,
+      secretOptions: ['dsn'],
+    });
+    expect(secretRulesOf(inMemoryProvenance())).toEqual({ interpolatedPaths: new Set() });
   });
 
   it('replaces every occurrence, the longest secret first', () => {

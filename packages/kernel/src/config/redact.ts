@@ -1,4 +1,4 @@
-import { formatYamlPath } from './config-provenance.js';
+import { type ConfigProvenance, formatYamlPath } from './config-provenance.js';
 
 /** Option names that hold secrets whatever the plugin declares. */
 const secretNamePattern = /key|token|secret|password|credential|auth/i;
@@ -6,12 +6,33 @@ const secretNamePattern = /key|token|secret|password|credential|auth/i;
 /** Shorter values are left alone: scrubbing `1` or `on` from a message would garble it. */
 const shortestScrubbedLength = 3;
 
+/**
+ * Shorter environment values are left alone: `${PORT}` = `8080` is scrubbed, `${DEBUG}` = `1`
+ * is not. Longer than for named secrets because these are scrubbed from every message, not
+ * only near the option that holds them.
+ */
+const shortestEnvironmentValueScrubbed = 4;
+
 /** What marks a value as secret, besides its name. */
 export interface SecretRules {
   /** Formatted YAML paths whose values came from `${ENV}` interpolation. */
   readonly interpolatedPaths: ReadonlySet<string>;
+  /** Every value `${ENV}` interpolation put in, whole or inside a longer string. */
+  readonly environmentValues?: Iterable<string>;
   /** Option names a plugin declared secret (its manifest's `secretOptions`). */
   readonly secretOptions?: readonly string[];
+}
+
+/** The secret rules a config's provenance implies, plus the option names plugins declared. */
+export function secretRulesOf(
+  provenance: ConfigProvenance,
+  secretOptions?: readonly string[],
+): SecretRules {
+  return {
+    interpolatedPaths: provenance.interpolatedPaths,
+    ...(provenance.environmentValues ? { environmentValues: provenance.environmentValues() } : {}),
+    ...(secretOptions ? { secretOptions } : {}),
+  };
 }
 
 /** Whether an option name marks its value as a secret. */
@@ -20,8 +41,9 @@ export function isSecretName(name: string, secretOptions: readonly string[] = []
 }
 
 /**
- * Every string below `value` that must never be shown: values under a secret-looking name,
- * under a name the plugin declared secret, or interpolated from the environment.
+ * Every string that must never be shown: values below `value` under a secret-looking name,
+ * under a name the plugin declared secret, or interpolated from the environment; and every
+ * environment value interpolated anywhere (a part of a string is as secret as the whole).
  *
  * @param basePath - where `value` sits in the config, so interpolated paths can be matched.
  */
@@ -55,6 +77,9 @@ export function collectSecretValues(
     }
   };
   walk(value, [...basePath], false);
+  for (const environmentValue of rules.environmentValues ?? []) {
+    if (environmentValue.length >= shortestEnvironmentValueScrubbed) secrets.add(environmentValue);
+  }
   return secrets;
 }
 

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type CairnError, isCairnError } from '../errors/cairn-error.js';
 import type { Logger } from '../logging/logger.js';
+import { rejection } from '../testing/rejection.js';
 import { temporaryProjects } from '../testing/temporary-project.js';
 import { createFromConfig } from './create-from-config.js';
 import { loadConfig } from './load-config.js';
@@ -26,7 +27,7 @@ export const plugin = {
   optionsSchema: z.object({
     token: z.string().min(1),
     port: z.number().int().optional(),
-    mode: z.enum(['fast', 'safe', 'explode', 'explode-cairn']).default('safe'),
+    mode: z.enum(['fast', 'safe', 'explode', 'explode-endpoint', 'explode-cairn']).default('safe'),
     apiKey: z.string().refine(() => false, { error: (issue) => 'key ' + issue.input + ' is revoked' }).optional(),
     dsn: z.string().refine((value) => value.startsWith('postgres://'), {
       error: (issue) => 'dsn ' + issue.input + ' must start with postgres://',
@@ -36,9 +37,17 @@ export const plugin = {
       error: (issue) => 'bucket ' + issue.input + ' is too long',
     }).optional(),
     label: z.string().optional(),
+    endpoint: z.string().refine((value) => value.startsWith('https://ok:'), {
+      error: (issue) => 'bad host in ' + String(issue.input).split('@')[0],
+    }).optional(),
+    region: z.string().transform((value) => {
+      if (value.startsWith('bad')) throw new Error('no region ' + value.split('-x')[0]);
+      return value;
+    }).optional(),
   }).strict(),
   create(options) {
     if (options.mode === 'explode') throw new Error('could not log in with token ' + options.token);
+    if (options.mode === 'explode-endpoint') throw new Error('cannot reach ' + options.endpoint.split('@')[0]);
     if (options.mode === 'explode-cairn') {
       const cause = new Error('server said: bad token ' + options.token);
       const error = new Error('[cairn] [vault] login refused', { cause });
@@ -180,6 +189,32 @@ describe('secrets never reach errors or logs', () => {
       'storage.options.token: environment variable NOT_SET is not set',
     ],
     [
+      'a custom message quoting part of a URL with an interpolated password',
+      storage('    token: x\n    endpoint: "https://u:${VAULT_TOKEN}@db"\n'),
+      'INVALID_OPTIONS',
+      'storage.options.endpoint: bad host in https://u:[redacted]',
+    ],
+    [
+      'a custom message quoting part of a plain value with an interpolated piece',
+      storage('    token: x\n    endpoint: "https://${PLAIN_SETTING}.internal@db"\n'),
+      'INVALID_OPTIONS',
+      'storage.options.endpoint: bad host in https://[redacted].internal',
+    ],
+    [
+      'a factory error quoting part of a URL with an interpolated password',
+      storage(
+        '    token: x\n    endpoint: "https://ok:${VAULT_TOKEN}@db"\n    mode: explode-endpoint\n',
+      ),
+      'INVALID_OPTIONS',
+      'could not be created: cannot reach https://ok:[redacted]. Check its options.',
+    ],
+    [
+      'a schema that throws quoting part of a value with an interpolated piece',
+      storage('    token: x\n    region: "bad-${PLAIN_SETTING}-x"\n'),
+      'INVALID_OPTIONS',
+      'its schema threw "no region bad-[redacted]"',
+    ],
+    [
       'a YAML syntax error on the line of a literal secret',
       `storage:\n  use: memory\n  options:\n    password: "${canary}\n`,
       'INVALID_CONFIG',
@@ -197,6 +232,25 @@ describe('secrets never reach errors or logs', () => {
     const { error } = await failureOf(storage('    token: ${VAULT_TOKEN}\n    mode: explode\n'));
     expect(error.cause).toBeUndefined();
     expect(error.details).toMatchObject({ causeWithheld: true, plugin: 'vault' });
+  });
+
+  it('withholds a factory error as the cause when it quotes part of an interpolated value', async () => {
+    const { error } = await failureOf(
+      storage(
+        '    token: x\n    endpoint: "https://ok:${VAULT_TOKEN}@db"\n    mode: explode-endpoint\n',
+      ),
+    );
+    expect(error.cause).toBeUndefined();
+    expect(error.details).toMatchObject({ causeWithheld: true });
+  });
+
+  it('leaves environment values shorter than four characters in messages', async () => {
+    const directory = await projectWith(
+      storage('    token: x\n    endpoint: "https://${SHORT}-host@db"\n'),
+    );
+    const loaded = await loadConfig({ projectDirectory: directory, environment: { SHORT: 'eu' } });
+    const error = await rejection(createFromConfig(loaded, { projectDirectory: directory }));
+    expect(error.message).toContain('storage.options.endpoint: bad host in https://eu-host');
   });
 
   it('logs nothing secret while loading and building a valid config with secrets', async () => {

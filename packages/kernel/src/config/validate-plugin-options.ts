@@ -7,7 +7,7 @@ import {
 } from './config-issues.js';
 import { type ConfigProvenance, inMemoryProvenance, parseYamlPath } from './config-provenance.js';
 import type { PluginManifest } from './plugin.js';
-import { collectSecretValues, collectStrings, scrub } from './redact.js';
+import { collectSecretValues, collectStrings, scrub, secretRulesOf } from './redact.js';
 
 /** Where the options being validated sit in the config. */
 export interface ValidatePluginOptionsOptions {
@@ -44,10 +44,11 @@ export async function validatePluginOptions<Manifest extends PluginManifest>(
 ): Promise<unknown> {
   const provenance = where.provenance ?? inMemoryProvenance();
   const basePath = [...parseYamlPath(where.yamlPath), 'options'];
-  const secrets = collectSecretValues(options, basePath, {
-    interpolatedPaths: provenance.interpolatedPaths,
-    ...(manifest.secretOptions ? { secretOptions: manifest.secretOptions } : {}),
-  });
+  const secrets = collectSecretValues(
+    options,
+    basePath,
+    secretRulesOf(provenance, manifest.secretOptions),
+  );
   const schema = manifest.optionsSchema as unknown as ParsingSchema;
   const subject = `options of ${pluginKindLabels[manifest.kind]} plugin "${manifest.name}"`;
 
