@@ -16,11 +16,67 @@ describe('loadConfig: YAML problems', () => {
     });
     const error = await rejection(load(directory));
     expect(error.code).toBe('INVALID_CONFIG');
+    // yaml notices the missing quote at the end of the file (5:1); the quote that opened the
+    // string is where the mistake is.
     expect(error.message).toBe(
-      '[cairn] [config] cairn.config.yaml:5:1: Missing closing "quote. Fix the YAML syntax there.',
+      '[cairn] [config] cairn.config.yaml:4:11: Missing closing "quote: the string starting here runs on to 5:1. End it with " (write \\" for a quote inside it). Fix the YAML syntax there.',
     );
-    expect(error.details).toMatchObject({ issues: [{ line: 5, column: 1, code: 'MISSING_CHAR' }] });
+    expect(error.details).toMatchObject({
+      issues: [{ line: 4, column: 11, code: 'MISSING_CHAR', noticedAt: { line: 5, column: 1 } }],
+    });
     expect(error.message).toContain('Fix the YAML syntax there');
+  });
+
+  it('reports an unclosed [ on line 4 at the bracket, not at the end of the file', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml':
+        'storage:\n  use: memory\nexporters:\n  [ {use: dot}\nproject:\n  name: a\n',
+    });
+    const error = await rejection(load(directory));
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toBe(
+      '[cairn] [config] cairn.config.yaml:4:3: "[" here is not closed (the parser gave up at 5:1): end the list with "]", and indent every line inside it more than the key it belongs to. Fix the YAML syntax there.',
+    );
+    expect(error.details).toMatchObject({
+      issues: [{ line: 4, column: 3, code: 'BAD_INDENT', noticedAt: { line: 5, column: 1 } }],
+    });
+  });
+
+  it.each([
+    [
+      'a flow mapping',
+      'storage:\n  use: memory\nretry: { maxAttempts: 3\n',
+      '3:8: "{" here',
+      'end the mapping with "}"',
+    ],
+    [
+      'a list at the top level',
+      '[storage, backup\n',
+      '1:1: "[" here',
+      'end the list with "]". Fix',
+    ],
+    [
+      'a single-quoted string',
+      "storage:\n  use: 'memory\n",
+      "2:8: Missing closing 'quote",
+      "End it with ' (write '' for",
+    ],
+  ])('reports %s left open where it opens', async (_case, content, position, advice) => {
+    const directory = await projectWith({ 'cairn.config.yaml': content });
+    const error = await rejection(load(directory));
+    expect(error.message).toContain(`cairn.config.yaml:${position}`);
+    expect(error.message).toContain(advice);
+  });
+
+  it('reports nested unclosed lists each at its own bracket', async () => {
+    const directory = await projectWith({
+      'cairn.config.yaml': 'storage:\n  use: memory\n  options: [a, [b, c\n',
+    });
+    const error = await rejection(load(directory));
+    expect(error.details.issues).toEqual([
+      expect.objectContaining({ line: 3, column: 16, noticedAt: { line: 4, column: 1 } }),
+      expect.objectContaining({ line: 3, column: 12, noticedAt: { line: 4, column: 1 } }),
+    ]);
   });
 
   it('reports every syntax error when there are several', async () => {

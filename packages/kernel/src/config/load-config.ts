@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { CairnError } from '../errors/cairn-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { configIssuesError, configProblemError, locateIssues } from './config-issues.js';
@@ -14,6 +14,7 @@ import {
 import { type CairnConfig, cairnConfigSchema } from './config-schema.js';
 import { type EnvironmentVariables, interpolateDocument } from './interpolate-environment.js';
 import { collectSecretValues, secretRulesOf } from './redact.js';
+import { locateYamlSyntaxErrors } from './yaml-syntax-errors.js';
 
 /** The file names looked for in the project directory, in order. */
 export const configFileNames: readonly string[] = ['cairn.config.yaml', 'cairn.config.yml'];
@@ -39,14 +40,6 @@ export interface LoadedConfig {
 }
 
 const exampleConfig = ['storage:', '  use: fs', '  options:', '    root: .cairn'].join('\n');
-
-// yaml's own wording for some codes speaks to programmers calling the library, not to people
-// editing a config file.
-const friendlierReasons: Partial<Record<YAMLError['code'], string>> = {
-  MULTIPLE_DOCS:
-    'the file holds more than one YAML document (a "---" line starts a second one); keep a single document',
-  DUPLICATE_KEY: 'this key appears twice in the same mapping; keep only one',
-};
 
 /**
  * Finds, reads, parses and validates `cairn.config.yaml`, replacing `${NAME}` references in
@@ -81,15 +74,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const problems = document.errors.map((error) => {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
-      return {
-        line,
-        column: col,
-        code: error.code,
-        reason: friendlierReasons[error.code] ?? error.message,
-      };
-    });
+    const problems = locateYamlSyntaxErrors(document.errors, text, lineCounter);
     const listed = problems.map(
       (problem) => `${displayName}:${problem.line}:${problem.column}: ${problem.reason}`,
     );
