@@ -14,6 +14,7 @@ import {
   type StorageBody,
   type StorageCapabilities,
   silentLogger,
+  validatePutOptions,
 } from '@cairn/kernel';
 import { deleteObject } from './delete-object.js';
 import { type FileSystem, nodeFileSystem } from './file-system.js';
@@ -27,7 +28,7 @@ import {
 } from './fs-storage-options.js';
 import { openStorage } from './open-storage.js';
 import { putObject } from './put-object.js';
-import { checkPutOptions } from './put-options.js';
+
 import { checkRange, getObject, headObject } from './read-object.js';
 import { abortedWrite } from './temporary-file.js';
 
@@ -90,7 +91,7 @@ export function createFsStorage(options: FsStorageOptions, hooks: FsStorageHooks
 
     async put(key: string, body: StorageBody, putOptions: PutOptions = {}): Promise<ObjectInfo> {
       validateFsKey(key);
-      checkPutOptions(key, putOptions);
+      validatePutOptions(key, putOptions, fsStorageName);
       if (putOptions.signal?.aborted) throw abortedWrite(key, putOptions.signal.reason);
       return putObject(await open(), key, body, putOptions);
     },
