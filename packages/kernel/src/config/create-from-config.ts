@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { createMirroredStorage } from '../storage/mirrored-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { missingStorageMembers } from '../storage/storage-shape.js';
-import { pluginKindLabels } from './builtin-plugins.js';
+import { closeAll, closeQuietly } from './close-plugins.js';
 import { configIssuesError, configProblemError, locateIssues } from './config-issues.js';
 import {
   type ConfigProvenance,
@@ -16,7 +15,8 @@ import {
 import { type CairnConfig, cairnConfigSchema, type PluginReference } from './config-schema.js';
 import type { LoadedConfig } from './load-config.js';
 import type { PluginKind, PluginManifest } from './plugin.js';
-import { collectSecretValues, scrub, secretRulesOf } from './redact.js';
+import { creationError } from './plugin-creation-error.js';
+import { collectSecretValues, secretRulesOf } from './redact.js';
 import { resolvePlugin } from './resolve-plugin.js';
 import { validatePluginOptions } from './validate-plugin-options.js';
 
@@ -139,7 +139,12 @@ export async function createFromConfig(
       );
     } catch (error) {
       await closeQuietly(created, logger, { plugin: plugin.manifest.name });
-      throw creationError(error, plugin, provenance, secrets);
+      throw creationError(
+        error,
+        { segments: plugin.segments, kind: plugin.kind, name: plugin.manifest.name },
+        provenance,
+        secrets,
+      );
     }
   }
 
@@ -215,85 +220,4 @@ function checkStorage(
     [...plugin.segments, 'use'],
     `storage plugin "${plugin.manifest.name}" built something that is not a Storage (missing ${missing.join(', ')}). Report this to the plugin's authors.`,
   );
-}
-
-function creationError(
-  error: unknown,
-  plugin: PreparedPlugin,
-  provenance: ConfigProvenance,
-  secrets: ReadonlySet<string>,
-) {
-  if (isCairnError(error) && error.backend === 'config') return error;
-  const reason = scrub(String((error as Error)?.message ?? error).split('\n')[0] ?? '', secrets);
-  const label = `${pluginKindLabels[plugin.kind]} plugin "${plugin.manifest.name}"`;
-  // A message a plugin wrote may quote a secret option; such a cause is left out entirely.
-  const leaks = [...secrets].some((secret) => causeChainText(error).includes(secret));
-  return configProblemError(
-    isCairnError(error) ? error.code : 'INVALID_OPTIONS',
-    provenance,
-    plugin.segments,
-    `${label} could not be created: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}${isCairnError(error) ? '' : ' Check its options.'}`,
-    {
-      ...(leaks ? {} : { cause: error }),
-      retryable: isCairnError(error) ? error.retryable : false,
-      details: { plugin: plugin.manifest.name, ...(leaks ? { causeWithheld: true } : {}) },
-    },
-  );
-}
-
-function causeChainText(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
-    if (typeof current === 'object') {
-      const { message, stack, details } = current as {
-        message?: unknown;
-        stack?: unknown;
-        details?: unknown;
-      };
-      parts.push(String(message), String(stack));
-      try {
-        parts.push(JSON.stringify(details) ?? '');
-      } catch {
-        parts.push('');
-      }
-      current = (current as { cause?: unknown }).cause;
-    } else {
-      parts.push(String(current));
-      break;
-    }
-  }
-  return parts.join('\n');
-}
-
-/** After a failed start the start's error is what the user must fix; closing is best effort. */
-async function closeQuietly(
-  instances: readonly unknown[],
-  logger: Logger,
-  fields: Record<string, unknown>,
-): Promise<void> {
-  await closeAll(instances).catch(() => {
-    logger.warn(fields, 'closing the plugins already started failed after a failed start');
-  });
-}
-
-async function closeAll(instances: readonly unknown[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const instance of [...instances].reverse()) {
-    const close = (instance as { close?: unknown } | null)?.close;
-    if (typeof close !== 'function') continue;
-    try {
-      await close.call(instance);
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length === 0) return;
-  const first = failures[0];
-  throw new CairnError({
-    code: isCairnError(first) ? first.code : 'PERMANENT_IO',
-    backend: 'config',
-    message: `${failures.length} of ${instances.length} plugins failed to close; the first failure is the cause. Check the storage they write to.`,
-    cause: failures.length === 1 ? first : new AggregateError(failures),
-  });
 }
