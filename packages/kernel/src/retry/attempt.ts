@@ -28,7 +28,8 @@ export interface AttemptEvent {
   readonly decision: RetryDecision | undefined;
   /**
    * The wait before the next attempt, in milliseconds, when one follows; `undefined` when this
-   * attempt ends the run (success, give-up, last attempt, deadline or abort).
+   * attempt ends the run (success, give-up, last attempt, deadline, abort, or a server wait
+   * above `maxRetryAfterMs`).
    */
   readonly delayMs: number | undefined;
   /** Milliseconds from the start of the first attempt to the end of this one. */
