@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import { refusingPuts, text } from '../testing/mirrored-storage-support.js';
+import { createGate, type Gate, refusingPuts, text } from '../testing/mirrored-storage-support.js';
 import { rejection } from '../testing/rejection.js';
 import { sha256Of } from './body.js';
-import { createMemoryStorage } from './memory-storage.js';
+import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
 import { createMirroredStorage } from './mirrored-storage.js';
-import { digestMetadataKey } from './mirrored-storage-digest.js';
+import { digestMetadataKey, primaryEtagMetadataKey } from './mirrored-storage-digest.js';
 import type { MirrorEvent } from './mirrored-storage-events.js';
-import type { Storage } from './storage.js';
+import type { PutOptions, Storage } from './storage.js';
 
 describe('mirrored conditional puts', () => {
   it('lets exactly one of ten racing creates win, and the backup holds the winner', async () => {
@@ -127,5 +127,109 @@ describe('mirrored conditional puts', () => {
     const info = await mirror.put('a', 'mine', { ifNoneMatch: '*' });
     expect(info.sha256).toBe(sha256Of('mine'));
     expect(await backup.head('a')).toBeUndefined();
+  });
+});
+
+/** A backup whose next put waits at a gate the test sets, or lets `before` run first. */
+function interceptedBackup(memory: MemoryStorage) {
+  const control: {
+    holdNext: Gate | undefined;
+    before: ((key: string) => Promise<void>) | undefined;
+    calls: PutOptions[];
+  } = { holdNext: undefined, before: undefined, calls: [] };
+  const storage: Storage = {
+    ...memory,
+    put: async (key, body, options = {}) => {
+      control.calls.push(options);
+      const gate = control.holdNext;
+      control.holdNext = undefined;
+      if (gate !== undefined) await gate.pass();
+      await control.before?.(key);
+      return memory.put(key, body, options);
+    },
+  };
+  return { storage, control };
+}
+
+describe('mirrored conditional puts and their backup copies', () => {
+  it('never leaves a backup older than the primary when two writers finish out of order', async () => {
+    const [primary, backupMemory] = [createMemoryStorage(), createMemoryStorage()];
+    const backup = interceptedBackup(backupMemory);
+    const mirror = createMirroredStorage({ copies: [primary, backup.storage] });
+    const first = await mirror.put('alias', 'v0', { ifNoneMatch: '*' });
+
+    // Writer A commits on the primary, reads it back, and stalls before its backup copy lands.
+    const slow = createGate();
+    backup.control.holdNext = slow;
+    const writingA = mirror.put('alias', 'A', { ifMatch: first.etag });
+    await slow.reached;
+    // Writer B replaces A on the primary and finishes first.
+    const afterA = (await primary.head('alias'))?.etag as string;
+    const b = await mirror.put('alias', 'B', { ifMatch: afterA });
+    slow.open();
+    const a = await writingA;
+
+    expect(a.etag).toBe(afterA);
+    expect(await text(primary, 'alias')).toBe('B');
+    expect(await text(backupMemory, 'alias')).toBe('B');
+    expect((await backupMemory.head('alias'))?.metadata?.[primaryEtagMetadataKey]).toBe(b.etag);
+    // So a read that must fall back serves B, the version the primary holds.
+    primary.corrupt('alias', 'rot');
+    expect(await text(mirror, 'alias')).toBe('B');
+  });
+
+  it('copies again when a backup changed under the copy but the primary still holds the put', async () => {
+    const backupMemory = createMemoryStorage();
+    const backup = interceptedBackup(backupMemory);
+    backup.control.before = async (key) => {
+      backup.control.before = undefined;
+      await backupMemory.put(key, 'written meanwhile');
+    };
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [createMemoryStorage(), backup.storage],
+      onEvent: (event) => events.push(event),
+    });
+    await mirror.put('k', 'mine', { ifNoneMatch: '*' });
+    expect(await text(backupMemory, 'k')).toBe('mine');
+    expect(backup.control.calls.map((options) => options.ifNoneMatch ?? options.ifMatch)).toEqual([
+      '*',
+      expect.any(String),
+    ]);
+    expect(events).toEqual([]);
+  });
+
+  it('gives up with CONFLICT, saying the primary committed, on a backup that never settles', async () => {
+    const backupMemory = createMemoryStorage();
+    const backup = interceptedBackup(backupMemory);
+    let intrusions = 0;
+    backup.control.before = async (key) => {
+      intrusions += 1;
+      await backupMemory.put(key, `intruder ${intrusions}`);
+    };
+    const primary = createMemoryStorage();
+    const mirror = createMirroredStorage({ copies: [primary, backup.storage] });
+    const error = await rejection(mirror.put('k', 'mine', { ifNoneMatch: '*' }));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain('changed under the copy 5 times');
+    expect(error.details).toMatchObject({ copy: 1, primaryCommitted: true });
+    expect(intrusions).toBe(5);
+    expect(await text(primary, 'k')).toBe('mine');
+  });
+
+  it('writes backups without conditional writes unconditionally, still recording the primary etag', async () => {
+    const backupMemory = createMemoryStorage();
+    const backup = interceptedBackup(backupMemory);
+    const unconditional: Storage = {
+      ...backup.storage,
+      capabilities: { ...backupMemory.capabilities, conditionalWrites: false },
+    };
+    const mirror = createMirroredStorage({ copies: [createMemoryStorage(), unconditional] });
+    const info = await mirror.put('k', 'v', { ifNoneMatch: '*' });
+    const [options] = backup.control.calls;
+    expect(options?.ifMatch).toBeUndefined();
+    expect(options?.ifNoneMatch).toBeUndefined();
+    expect(options?.metadata?.[primaryEtagMetadataKey]).toBe(info.etag);
+    expect(await text(backupMemory, 'k')).toBe('v');
   });
 });

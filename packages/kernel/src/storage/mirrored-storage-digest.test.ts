@@ -4,9 +4,12 @@ import { isCairnError } from '../errors/cairn-error.js';
 import { sha256Of } from './body.js';
 import {
   digestMetadataKey,
+  primaryEtagMetadataKey,
   publicInfo,
   recordedDigest,
+  recordedPrimaryEtag,
   VerifyingTransform,
+  withDigestMetadata,
 } from './mirrored-storage-digest.js';
 import type { ObjectInfo } from './storage.js';
 
@@ -48,13 +51,27 @@ describe('recordedDigest and publicInfo', () => {
     ).toBeUndefined();
   });
 
-  it('hides the mirror entry and fills in the digest', () => {
+  it('hides the mirror entries and fills in the digest', () => {
     const digest = sha256Of('m');
-    expect(publicInfo({ ...info, metadata: { [digestMetadataKey]: digest, epoch: '3' } })).toEqual({
-      ...info,
-      sha256: digest,
-      metadata: { epoch: '3' },
+    expect(
+      publicInfo({
+        ...info,
+        metadata: { [digestMetadataKey]: digest, [primaryEtagMetadataKey]: '"7"', epoch: '3' },
+      }),
+    ).toEqual({ ...info, sha256: digest, metadata: { epoch: '3' } });
+  });
+
+  it("replaces a caller's own entries under the mirror's names", () => {
+    const forged = { [digestMetadataKey]: sha256Of('forged'), [primaryEtagMetadataKey]: '"x"' };
+    expect(withDigestMetadata({ ...forged, kept: 'yes' }, undefined)).toEqual({ kept: 'yes' });
+    expect(withDigestMetadata(forged, sha256Of('real'), '"1"')).toEqual({
+      [digestMetadataKey]: sha256Of('real'),
+      [primaryEtagMetadataKey]: '"1"',
     });
+    expect(withDigestMetadata(undefined, undefined)).toBeUndefined();
+    expect(recordedPrimaryEtag({ ...info, metadata: { [primaryEtagMetadataKey]: '"1"' } })).toBe(
+      '"1"',
+    );
   });
 });
 

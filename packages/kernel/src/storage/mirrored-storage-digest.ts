@@ -18,22 +18,47 @@ export function recordedDigest(info: ObjectInfo): string | undefined {
   return fromMetadata !== undefined && hexDigest.test(fromMetadata) ? fromMetadata : undefined;
 }
 
-/** `metadata` plus the mirror's digest entry (or minus it, when the digest is not known yet). */
+/**
+ * Metadata key under which a backup records the etag of the primary object it was copied from.
+ * A primary whose current etag equals it holds the very version that backup holds, so the
+ * backup's digest may stand in for one the primary did not record (see {@link lendDigest}).
+ */
+export const primaryEtagMetadataKey = 'cairn-primary-etag';
+
+/** The primary etag a backup recorded, when it was copied from the primary by the mirror. */
+export function recordedPrimaryEtag(info: ObjectInfo): string | undefined {
+  return info.metadata?.[primaryEtagMetadataKey];
+}
+
+/**
+ * `metadata` with the mirror's own entries set: the digest (left out when not known yet) and,
+ * on a backup copied from the primary, the primary's etag. Entries a caller put under those
+ * names are dropped: they would vouch for bytes the mirror never checked.
+ */
 export function withDigestMetadata(
   metadata: Readonly<Record<string, string>> | undefined,
   sha256: string | undefined,
+  primaryEtag?: string,
 ): Record<string, string> | undefined {
   const rest = withoutDigestMetadata(metadata);
-  if (sha256 === undefined) return rest;
-  return { ...rest, [digestMetadataKey]: sha256 };
+  if (sha256 === undefined && primaryEtag === undefined) return rest;
+  return {
+    ...rest,
+    ...(sha256 === undefined ? {} : { [digestMetadataKey]: sha256 }),
+    ...(primaryEtag === undefined ? {} : { [primaryEtagMetadataKey]: primaryEtag }),
+  };
 }
 
-/** `metadata` without the mirror's own entry: callers see only what they stored. */
+/** `metadata` without the mirror's own entries: callers see only what they stored. */
 export function withoutDigestMetadata(
   metadata: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> | undefined {
   if (metadata === undefined) return undefined;
-  const { [digestMetadataKey]: _recorded, ...rest } = metadata;
+  const {
+    [digestMetadataKey]: _recorded,
+    [primaryEtagMetadataKey]: _primaryEtag,
+    ...rest
+  } = metadata;
   return rest;
 }
 

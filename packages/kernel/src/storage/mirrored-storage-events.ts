@@ -31,17 +31,20 @@ export interface CopyCorruptEvent extends MirrorCopyReference {
 }
 
 /**
- * A copy holds a whole, self-consistent object that differs from the primary's (found by
- * `scrub`: a put that reached only some copies, or a backup that missed a later write).
+ * A copy holds other bytes than the version the mirror looks for, and nothing says they are
+ * damaged: another version, older or newer (a put that reached only some copies, a backup
+ * that missed a later write, or a copy read between committing new bytes and recording their
+ * digest). Reads never serve it in place of the version looked for and never rewrite it;
+ * `scrub` rewrites it when it comes after the copy it trusts.
  */
 export interface CopyStaleEvent extends MirrorCopyReference {
   /** Event kind. */
   readonly type: 'copy-stale';
   /** The object's key. */
   readonly key: string;
-  /** Hex SHA-256 of the copy the mirror trusts. */
+  /** Hex SHA-256 of the version the mirror looks for (or trusts, in a scrub). */
   readonly expected: string;
-  /** Hex SHA-256 this copy holds. */
+  /** Hex SHA-256 this copy holds (recorded, or computed when it recorded none). */
   readonly actual: string;
 }
 
@@ -56,8 +59,10 @@ export interface CopyUnreadableEvent extends MirrorCopyReference {
 }
 
 /**
- * No copy recorded a digest for the object (it was written around the mirror, to backends that
- * keep none), so its bytes were served without verification.
+ * Bytes were served without verification: no copy recorded a digest for the object (it was
+ * written around the mirror, to backends that keep none), or the only copy left to serve
+ * recorded none of its own and differed from the digest another copy recorded (reported as
+ * `copy-stale` first).
  */
 export interface CopyUnverifiedEvent extends MirrorCopyReference {
   /** Event kind. */
@@ -84,7 +89,10 @@ export interface RepairFailedEvent extends MirrorCopyReference {
   readonly type: 'repair-failed';
   /** The object's key. */
   readonly key: string;
-  /** Why the repair failed (a `PRECONDITION_FAILED` means another writer got there first). */
+  /**
+   * Why the repair failed: `PRECONDITION_FAILED` means another writer got there first;
+   * `CONFLICT` that the source was deleted meanwhile, so the repair was undone.
+   */
   readonly error: unknown;
 }
 

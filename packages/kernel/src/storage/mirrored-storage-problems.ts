@@ -104,7 +104,7 @@ export function describeProblems(context: MirrorContext, problems: readonly Copy
 /**
  * The error for a read that found no good copy. `NOT_FOUND` when every copy simply lacks the
  * object; `TRANSIENT_IO` when a copy that failed to answer may still hold good bytes;
- * `CORRUPT_DATA` when the only copies that answered are damaged.
+ * `CORRUPT_DATA` when the only copies that answered are damaged or hold other versions.
  */
 export function noGoodCopy(
   context: MirrorContext,
@@ -135,6 +135,7 @@ export function noGoodCopy(
   );
   const mayPass = unreadable.some((error) => !isCairnError(error) || error.retryable);
   const damaged = problems.some((problem) => problem.kind === 'corrupt');
+  const otherVersions = problems.some((problem) => problem.kind === 'stale');
   let code: CairnErrorCode;
   let advice: string;
   if (mayPass) {
@@ -143,6 +144,10 @@ export function noGoodCopy(
   } else if (damaged) {
     code = 'CORRUPT_DATA';
     advice = 'No copy holds the recorded bytes: restore the object from its source or delete it.';
+  } else if (otherVersions) {
+    code = 'CORRUPT_DATA';
+    advice =
+      'No copy holds the version the mirror looks for: run scrub() to compare every copy, then restore or rewrite the object.';
   } else {
     const first = unreadable[0];
     code = isCairnError(first) ? first.code : 'PERMANENT_IO';

@@ -1,36 +1,39 @@
-import { createHash } from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import { DigestTransform } from './body.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
-import { publicInfo, recordedDigest, VerifyingTransform } from './mirrored-storage-digest.js';
-import { copyReference, describeCopy } from './mirrored-storage-events.js';
-import {
-  type CopyProblem,
-  noGoodCopy,
-  repairTargetsOf,
-  reportProblem,
-} from './mirrored-storage-problems.js';
-import {
-  type RepairSource,
-  type RepairTarget,
-  reportRepairs,
-  startRepairPuts,
-} from './mirrored-storage-repair.js';
-import { teeStream } from './mirrored-storage-tee.js';
-import type { GetOptions, GetResult, ObjectInfo, Storage } from './storage.js';
+import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
+import { copyReference } from './mirrored-storage-events.js';
+import { lendDigest } from './mirrored-storage-lent-digest.js';
+import { type CopyProblem, noGoodCopy, reportProblem } from './mirrored-storage-problems.js';
+import { type Check, type CopyOutcome, verifyCopy } from './mirrored-storage-verify.js';
+import type { GetOptions, GetResult, Storage } from './storage.js';
 
-type Examination =
-  | { readonly kind: 'good'; readonly result: GetResult }
-  | { readonly kind: 'bad'; readonly problem: CopyProblem };
-
-/** Times a large copy may be replaced between its verification pass and its read. */
-const maxReopenAttempts = 3;
+/**
+ * What a read has learnt so far: the problems of the copies it passed, and the digest of the
+ * version it is looking for, set by the first copy that recorded one (normally the primary).
+ */
+interface ReadWalk {
+  readonly problems: CopyProblem[];
+  expected: string | undefined;
+}
 
 /**
  * Reads `key` from the first copy whose bytes match their recorded digest, trying copies in
- * order, and rewrites the copies found missing or corrupt on the way. Never returns bytes that
- * failed verification; a repair that fails is reported, not thrown.
+ * order, and rewrites the copies found missing or corrupt on the way. A repair that fails is
+ * reported, not thrown.
+ *
+ * Which bytes it serves, precisely:
+ * - Never bytes that fail their own recorded digest (`copy-corrupt`; repaired from a good copy).
+ * - The first recorded digest met (the primary's, unless it lacks the object) names the
+ *   version wanted. A later copy recording another digest holds another version, older or from
+ *   a put still on its way (`copy-stale`): it is neither served in its place nor used to repair.
+ * - A copy that recorded no digest (an fs copy between committing its bytes and writing its
+ *   record, a backend that keeps none) is held to a digest another copy recorded. A match
+ *   proves the bytes. A mismatch proves damage only when the lender provably holds the same
+ *   version (see {@link lendDigest}); otherwise either copy may be the newer one, so the copy
+ *   is reported `copy-stale`, never rewritten, and the read moves on to a copy that verifies.
+ * - When no copy verifies, a copy whose bytes merely differed from a lent digest is served as a
+ *   last resort, reported `copy-unverified`: its bytes failed no digest of their own. Bytes no
+ *   copy recorded any digest for are served the same way.
  */
 export async function getMirrored(
   context: MirrorContext,
@@ -45,27 +48,27 @@ export async function getMirrored(
       details: { key },
     });
   }
-  const problems: CopyProblem[] = [];
+  const walk: ReadWalk = { problems: [], expected: undefined };
   // A key missing from every copy is an ordinary miss, not a mirror problem: "missing"
   // events wait until some copy shows the object exists.
   let unreported: CopyProblem[] = [];
+  let lastResort: number | undefined;
   for (let index = 0; index < context.copies.length; index++) {
     throwIfAborted(context, options.signal);
     const reportMissing = () => {
       for (const problem of unreported) reportProblem(context, key, problem);
       unreported = [];
     };
-    const examination = await examineCopy(
-      context,
-      key,
-      index,
-      problems,
-      options.signal,
-      1,
-      reportMissing,
-    );
+    const examination = await examineCopy(context, key, index, walk, {
+      signal: options.signal,
+      mode: 'walk',
+      attempt: 1,
+      onObjectFound: reportMissing,
+    });
     if (examination.kind === 'good') return examination.result;
-    problems.push(examination.problem);
+    walk.problems.push(examination.problem);
+    walk.expected ??= examination.recorded;
+    if (examination.lastResort === true) lastResort ??= index;
     if (examination.problem.kind === 'missing') {
       unreported.push(examination.problem);
       continue;
@@ -74,163 +77,111 @@ export async function getMirrored(
       reportProblem(context, key, problem);
     unreported = [];
   }
-  if (problems.some((problem) => problem.kind !== 'missing')) {
+  if (lastResort !== undefined) {
+    throwIfAborted(context, options.signal);
+    const examination = await examineCopy(context, key, lastResort, walk, {
+      signal: options.signal,
+      mode: 'last-resort',
+      attempt: 1,
+    });
+    if (examination.kind === 'good') return examination.result;
+  }
+  if (walk.problems.some((problem) => problem.kind !== 'missing')) {
     for (const problem of unreported) reportProblem(context, key, problem);
   }
-  throw noGoodCopy(context, key, problems);
+  throw noGoodCopy(context, key, walk.problems);
 }
 
+/** Times a large copy may be replaced between its verification pass and its read. */
+const maxReopenAttempts = 3;
+
+/** How {@link examineCopy} treats a copy. */
+interface ExamineOptions {
+  readonly signal: AbortSignal | undefined;
+  /**
+   * `walk`: the first look, in copy order (a copy without a digest borrows one). `last-resort`:
+   * a copy that differed from a lent digest, served now that no copy verified.
+   */
+  readonly mode: 'walk' | 'last-resort';
+  /** Which look at this copy this is; a copy replaced while being read is looked at again. */
+  readonly attempt: number;
+  /** Called once the copy is found to hold the object. */
+  readonly onObjectFound?: () => void;
+}
+
+/** Opens copy `index` and decides what to check its bytes against; see {@link getMirrored}. */
 async function examineCopy(
   context: MirrorContext,
   key: string,
   index: number,
-  problems: readonly CopyProblem[],
-  signal: AbortSignal | undefined,
-  attempt: number,
-  onObjectFound?: () => void,
-): Promise<Examination> {
-  const opened = await openCopy(context, key, index, signal);
-  if (opened.kind === 'bad') return opened;
-  onObjectFound?.();
+  walk: ReadWalk,
+  options: ExamineOptions,
+): Promise<CopyOutcome> {
+  const opened = await openCopy(context, key, index, options.signal);
+  if (opened.kind !== 'opened') return opened;
+  options.onObjectFound?.();
   const { info, body } = opened.result;
-  const expected = recordedDigest(info) ?? (await digestFromOtherCopies(context, key, index));
-  if (expected === undefined) {
-    context.report({ type: 'copy-unverified', key, ...copyReference(context.copies, index) });
-    return { kind: 'good', result: { info: publicInfo(info), body } };
-  }
-  // A copy reopened after a concurrent replace was already repaired from on the first attempt.
-  const targets = context.repair && attempt === 1 ? repairTargetsOf(problems) : [];
-  const source: RepairSource = { index, info, sha256: expected };
-  if (info.size <= context.bufferLimitBytes) {
-    return readBuffered(context, key, body, source, targets);
-  }
-  return readStreamed(context, key, body, source, targets, problems, signal, attempt);
-}
-
-async function readBuffered(
-  context: MirrorContext,
-  key: string,
-  body: Readable,
-  source: RepairSource,
-  targets: readonly RepairTarget[],
-): Promise<Examination> {
-  let read: BoundedRead;
-  try {
-    read = await readBounded(body, context.bufferLimitBytes);
-  } catch (error) {
-    return { kind: 'bad', problem: { kind: 'unreadable', index: source.index, error } };
-  }
-  if (read.sha256 !== source.sha256) {
-    return { kind: 'bad', problem: corrupt(source, read.sha256) };
-  }
-  const { chunks } = read;
-  // Awaited so that when get returns, the copies are whole again (and tests can see it).
-  const results = await startRepairPuts(context, key, targets, source, () =>
-    Readable.from(chunks, { objectMode: false }),
-  );
-  const repaired = reportRepairs(context, key, targets, results, source);
-  return {
-    kind: 'good',
-    result: {
-      info: servedInfo(source, repaired),
-      body: Readable.from(chunks, { objectMode: false }),
-    },
-  };
-}
-
-async function readStreamed(
-  context: MirrorContext,
-  key: string,
-  body: Readable,
-  source: RepairSource,
-  targets: readonly RepairTarget[],
-  problems: readonly CopyProblem[],
-  signal: AbortSignal | undefined,
-  attempt: number,
-): Promise<Examination> {
-  // Verification pass: hash without keeping the bytes, feeding the repairs as it goes. Each
-  // repair put carries the expected digest, so if this copy turns out bad they refuse it.
-  const digest = new DigestTransform();
-  pipeline(body, digest, () => {
-    // Surfaces through the drain below.
-  });
-  const tee = teeStream(digest, 1 + targets.length, { endBranchesOnSourceError: true });
-  const repairs = startRepairPuts(
-    context,
-    key,
-    targets,
-    source,
-    (position) => tee.branches[position + 1] as Readable,
-    (position) => tee.detach(position + 1),
-  );
-  let readError: unknown;
-  try {
-    for await (const _chunk of tee.branches[0] as Readable) {
-      // Only the digest matters here.
+  const own = recordedDigest(info);
+  let check: Check;
+  if (own !== undefined) {
+    // On the last resort, a digest recorded since the walk is the copy's own version.
+    if (options.mode === 'walk' && walk.expected !== undefined && own !== walk.expected) {
+      body.destroy();
+      const problem: CopyProblem = {
+        kind: 'stale',
+        index,
+        expected: walk.expected,
+        actual: own,
+        etag: info.etag,
+      };
+      return { kind: 'bad', problem };
     }
-  } catch (error) {
-    readError = error;
-  }
-  const results = await repairs;
-  readError ??= digest.errored ?? undefined;
-  if (readError !== undefined || !digest.readableEnded) {
-    const error = readError ?? new Error('the stream closed before its end');
-    return { kind: 'bad', problem: { kind: 'unreadable', index: source.index, error } };
-  }
-  const actual = digest.digest().sha256;
-  if (actual !== source.sha256) return { kind: 'bad', problem: corrupt(source, actual) };
-  const repaired = reportRepairs(context, key, targets, results, source);
-
-  // Second pass, streamed to the caller and verified again at its end.
-  const reopened = await openCopy(context, key, source.index, signal);
-  if (reopened.kind === 'bad') return reopened;
-  if (reopened.result.info.etag !== source.info.etag) {
-    reopened.result.body.destroy();
-    if (attempt >= maxReopenAttempts) {
-      const error = new CairnError({
-        code: 'CONFLICT',
-        backend: context.name,
-        message: `"${key}" was replaced ${attempt} times while being verified; read it again once writers settle.`,
-        details: { key },
-      });
-      return { kind: 'bad', problem: { kind: 'unreadable', index: source.index, error } };
+    check = { sha256: own, mismatch: 'corrupt', recorded: own };
+  } else if (options.mode === 'walk' && walk.expected !== undefined) {
+    check = { sha256: walk.expected, mismatch: 'stale' };
+  } else {
+    const lent = options.mode === 'walk' ? await lendDigest(context, key, index, info) : undefined;
+    if (lent === undefined) {
+      context.report({ type: 'copy-unverified', key, ...copyReference(context.copies, index) });
+      return { kind: 'good', result: { info: publicInfo(info), body } };
     }
-    return examineCopy(context, key, source.index, problems, signal, attempt + 1);
+    check = lent.proven
+      ? { sha256: lent.sha256, mismatch: 'corrupt', recorded: lent.sha256 }
+      : { sha256: lent.sha256, mismatch: 'stale', lastResort: true };
   }
-  const verifier = new VerifyingTransform({
-    key,
-    sha256: source.sha256,
-    size: source.info.size,
-    backend: context.name,
-    copy: describeCopy(context.copies, source.index),
+  // Stale copies hold another version, not damage: reads rewrite only missing and corrupt
+  // ones. A copy looked at again was already repaired from on the first attempt.
+  const repair = context.repair && options.mode === 'walk' && options.attempt === 1;
+  const examination = await verifyCopy(context, key, { index, info, body }, check, {
+    problems: walk.problems.filter((problem) => problem.kind !== 'stale'),
+    repair,
+    signal: options.signal,
+    reopen: (signal) => openCopy(context, key, index, signal),
   });
-  pipeline(reopened.result.body, verifier, () => {
-    // The caller sees the error on the stream it was given.
+  if (examination.kind !== 'replaced') return examination;
+  if (options.attempt >= maxReopenAttempts) {
+    const error = new CairnError({
+      code: 'CONFLICT',
+      backend: context.name,
+      message: `"${key}" was replaced ${options.attempt} times while being verified; read it again once writers settle.`,
+      details: { key },
+    });
+    return { kind: 'bad', problem: { kind: 'unreadable', index, error } };
+  }
+  return examineCopy(context, key, index, walk, {
+    signal: options.signal,
+    mode: options.mode,
+    attempt: options.attempt + 1,
   });
-  return { kind: 'good', result: { info: servedInfo(source, repaired), body: verifier } };
 }
 
-/** The primary's etag when the primary was just repaired: that is the etag callers compare. */
-function servedInfo(source: RepairSource, repaired: ReadonlyMap<number, ObjectInfo>): ObjectInfo {
-  return publicInfo(repaired.get(0) ?? source.info, source.sha256);
-}
-
-function corrupt(source: RepairSource, actual: string): CopyProblem {
-  return {
-    kind: 'corrupt',
-    index: source.index,
-    expected: source.sha256,
-    actual,
-    etag: source.info.etag,
-  };
-}
-
-async function openCopy(
+/** Opens one copy, turning a missing object or a failure into a problem. */
+export async function openCopy(
   context: MirrorContext,
   key: string,
   index: number,
   signal: AbortSignal | undefined,
-): Promise<{ readonly kind: 'opened'; readonly result: GetResult } | Examination> {
+): Promise<{ readonly kind: 'opened'; readonly result: GetResult } | CopyOutcome> {
   const copy = context.copies[index] as Storage;
   try {
     return { kind: 'opened', result: await copy.get(key, signal === undefined ? {} : { signal }) };
@@ -240,56 +191,6 @@ async function openCopy(
       return { kind: 'bad', problem: { kind: 'missing', index } };
     return { kind: 'bad', problem: { kind: 'unreadable', index, error } };
   }
-}
-
-/** For a copy that recorded no digest: the first digest another copy recorded. */
-export async function digestFromOtherCopies(
-  context: MirrorContext,
-  key: string,
-  except: number,
-): Promise<string | undefined> {
-  for (const [index, copy] of context.copies.entries()) {
-    if (index === except) continue;
-    try {
-      const info = await copy.head(key);
-      const sha256 = info === undefined ? undefined : recordedDigest(info);
-      if (sha256 !== undefined) return sha256;
-    } catch {
-      // A copy that cannot answer simply offers no digest.
-    }
-  }
-  return undefined;
-}
-
-interface BoundedRead {
-  readonly chunks: Buffer[];
-  readonly sha256: string;
-}
-
-/**
- * Reads a stream the info said is small, hashing it. A stream longer than `limit` is corrupt
- * (its info promised less), so reading stops there instead of filling memory.
- */
-async function readBounded(body: Readable, limit: number): Promise<BoundedRead> {
-  const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = asBuffer(chunk as Uint8Array | string);
-    size += bytes.length;
-    if (size > limit) return { chunks: [], sha256: `more than ${limit} bytes` };
-    hash.update(bytes);
-    chunks.push(bytes);
-  }
-  return { chunks, sha256: hash.digest('hex') };
-}
-
-function asBuffer(chunk: Uint8Array | string): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  // A view over the same memory: a copy would double what a buffered read holds.
-  return Buffer.isBuffer(chunk)
-    ? chunk
-    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function throwIfAborted(context: MirrorContext, signal: AbortSignal | undefined): void {

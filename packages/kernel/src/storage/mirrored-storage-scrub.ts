@@ -2,19 +2,14 @@ import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { digestOf } from './body.js';
 import { compareKeys } from './keys.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
-import { recordedDigest } from './mirrored-storage-digest.js';
 import {
   copyReference,
   type MirrorCopyReference,
   summariseError,
 } from './mirrored-storage-events.js';
-import {
-  type CopyProblem,
-  copyError,
-  repairTargetsOf,
-  reportProblem,
-} from './mirrored-storage-problems.js';
-import { type RepairSource, reportRepairs, startRepairPuts } from './mirrored-storage-repair.js';
+import { type CopyState, judgeCopies } from './mirrored-storage-judge.js';
+import { copyError, repairTargetsOf, reportProblem } from './mirrored-storage-problems.js';
+import { type RepairSource, settleRepairs, startRepairPuts } from './mirrored-storage-repair.js';
 import { teeStream } from './mirrored-storage-tee.js';
 import type { ObjectInfo, Storage } from './storage.js';
 
@@ -34,9 +29,15 @@ export interface ScrubFinding extends MirrorCopyReference {
   readonly key: string;
   /** What was wrong: no object, bytes not matching their digest, other bytes than the trusted copy, or a failed read. */
   readonly problem: 'missing' | 'corrupt' | 'stale' | 'unreadable';
-  /** Whether the copy was rewritten with good bytes. */
+  /**
+   * Whether the copy was rewritten with good bytes. Never for an unreadable copy, nor for a
+   * stale copy that recorded no digest and comes before the trusted one (it may be newer).
+   */
   readonly repaired: boolean;
-  /** Why it was not repaired, when a repair was tried and failed. */
+  /**
+   * Why it was not repaired, when a repair was tried and failed or was undone (`CONFLICT`: the
+   * object was deleted from the trusted copy meanwhile).
+   */
   readonly error?: { readonly code?: string; readonly message: string };
 }
 
@@ -48,18 +49,12 @@ export interface ScrubReport {
   readonly healthy: number;
   /** Every bad copy found, with whether it was repaired. */
   readonly findings: readonly ScrubFinding[];
-  /** Keys with no good copy anywhere: nothing to repair them from. */
+  /**
+   * Keys with no good copy of the version the primary recorded (or, when the primary lacks the
+   * object, the first backup that recorded one): nothing to repair them from.
+   */
   readonly unrecoverable: readonly string[];
 }
-
-type CopyState =
-  | { readonly kind: 'problem'; readonly problem: CopyProblem }
-  | {
-      readonly kind: 'read';
-      readonly index: number;
-      readonly info: ObjectInfo;
-      readonly actual: string;
-    };
 
 /** Walks every object under a prefix on every copy; see {@link MirroredStorage.scrub}. */
 export async function scrubMirror(
@@ -96,32 +91,13 @@ async function scrubKey(
 ): Promise<'healthy' | 'unrecoverable' | ScrubFinding[]> {
   const states: CopyState[] = [];
   for (const index of context.copies.keys()) states.push(await readCopy(context, key, index));
-  const recorded = states.flatMap((state) => {
-    const sha256 = state.kind === 'read' ? recordedDigest(state.info) : undefined;
-    return sha256 === undefined ? [] : [sha256];
-  });
-  const problems: CopyProblem[] = [];
-  let trusted: RepairSource | undefined;
-  for (const state of states) {
-    if (state.kind === 'problem') {
-      problems.push(state.problem);
-      continue;
-    }
-    // A copy that recorded no digest is held to another copy's, as reads do.
-    const expected = recordedDigest(state.info) ?? recorded[0] ?? state.actual;
-    const { index, info, actual } = state;
-    if (actual !== expected) {
-      problems.push({ kind: 'corrupt', index, expected, actual, etag: info.etag });
-    } else if (trusted === undefined) {
-      trusted = { index, info, sha256: actual };
-    } else if (actual !== trusted.sha256) {
-      problems.push({ kind: 'stale', index, expected: trusted.sha256, actual, etag: info.etag });
-    }
-  }
+  const { problems, trusted, untouchable } = judgeCopies(states);
   for (const problem of problems) reportProblem(context, key, problem);
   if (trusted === undefined) return 'unrecoverable';
   if (problems.length === 0) return 'healthy';
-  const targets = repair ? repairTargetsOf(problems) : [];
+  const targets = repair
+    ? repairTargetsOf(problems.filter((problem) => !untouchable.has(problem.index)))
+    : [];
   const repaired =
     targets.length === 0 ? new Map() : await repairFrom(context, key, trusted, targets);
   return problems.map((problem) => {
@@ -174,13 +150,10 @@ async function repairFrom(
     (position) => tee.branches[position] as NonNullable<(typeof tee.branches)[number]>,
     (position) => tee.detach(position),
   );
-  const repaired = reportRepairs(context, key, targets, results, source);
+  const settled = await settleRepairs(context, key, targets, results, source);
   targets.forEach((target, position) => {
-    const result = results[position];
-    outcomes.set(
-      target.index,
-      repaired.has(target.index) ? true : (result as PromiseRejectedResult).reason,
-    );
+    const outcome = settled[position];
+    outcomes.set(target.index, outcome?.status === 'fulfilled' ? true : outcome?.reason);
   });
   return outcomes;
 }

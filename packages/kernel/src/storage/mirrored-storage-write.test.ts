@@ -7,7 +7,7 @@ import { rejection } from '../testing/rejection.js';
 import { readAll, sha256Of } from './body.js';
 import { createMemoryStorage, type MemoryStorage } from './memory-storage.js';
 import { createMirroredStorage } from './mirrored-storage.js';
-import { digestMetadataKey } from './mirrored-storage-digest.js';
+import { digestMetadataKey, primaryEtagMetadataKey } from './mirrored-storage-digest.js';
 import type { MirrorEvent } from './mirrored-storage-events.js';
 import type { PutOptions, Storage, StorageBody } from './storage.js';
 
@@ -159,8 +159,10 @@ describe('mirrored puts', () => {
     expect(info.sha256).toBe(sha256Of('stream'));
     // The primary got the stream before its digest was known; the backup was written after.
     expect((await primaryMemory.head('a'))?.metadata).toBeUndefined();
+    // It also records which primary version it copies.
     expect((await backupMemory.head('a'))?.metadata).toEqual({
       [digestMetadataKey]: sha256Of('stream'),
+      [primaryEtagMetadataKey]: (await primaryMemory.head('a'))?.etag,
     });
     primaryMemory.corrupt('a', 'rotten');
     expect(await text(mirror, 'a')).toBe('stream');

@@ -3,6 +3,7 @@ import { validateKey, validatePrefix } from './keys.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
 import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
 import { createEventReporter, describeCopy } from './mirrored-storage-events.js';
+import { lendDigest } from './mirrored-storage-lent-digest.js';
 import { type MirroredStorageOptions, resolveMirrorOptions } from './mirrored-storage-options.js';
 import {
   type CopyProblem,
@@ -10,7 +11,7 @@ import {
   noGoodCopy,
   reportProblem,
 } from './mirrored-storage-problems.js';
-import { digestFromOtherCopies, getMirrored } from './mirrored-storage-read.js';
+import { getMirrored } from './mirrored-storage-read.js';
 import { type ScrubOptions, type ScrubReport, scrubMirror } from './mirrored-storage-scrub.js';
 import { putMirrored } from './mirrored-storage-write.js';
 import type {
@@ -33,9 +34,11 @@ export interface MirroredStorage extends Storage {
   /**
    * Reads every copy of every object under a prefix (the union of all copies' listings, so an
    * object the primary lost is found too), compares each with its recorded digest and with the
-   * copy the mirror trusts (the primary when it is good), and rewrites the copies that are
-   * missing, corrupt or stale. Reads every byte of every copy: run it on a schedule, not on a
-   * hot path.
+   * copy the mirror trusts (the primary when it is good; never a backup holding another version
+   * than the primary recorded), and rewrites the copies that are missing, corrupt or stale.
+   * A copy without a digest of its own that comes before the trusted one is reported, never
+   * rewritten: it may hold a newer version. Reads every byte of every copy: run it on a
+   * schedule, not on a hot path.
    */
   scrub(options?: ScrubOptions): Promise<ScrubReport>;
 }
@@ -45,18 +48,25 @@ export interface MirroredStorage extends Storage {
  * (local disk + S3).
  *
  * - `put` writes every copy, streaming the body once (see {@link putMirrored} for conditional
- *   writes, which the primary arbitrates). The etag callers see is the primary's.
+ *   writes, which the primary arbitrates and whose backup copies racing writers cannot leave
+ *   behind the primary).
+ *   The etag callers see is the primary's.
  * - `get` verifies the bytes against their recorded SHA-256, falls back to the next copy when
  *   a copy is missing, corrupt or unreadable, and rewrites the bad copies from the good one.
- *   It never returns bytes that failed verification. Ranged reads are refused: a slice cannot
- *   be verified.
- * - `head` asks the primary, then the backups if the primary lacks the object.
+ *   It never returns bytes that failed their own digest, never serves a backup holding another
+ *   version than the one the primary recorded, and never rewrites a copy on the word of a
+ *   digest borrowed from a copy that may hold another version (see {@link getMirrored}).
+ *   Ranged reads are refused: a slice cannot be verified.
+ * - `head` asks the primary, then the backups if the primary lacks the object. A copy that
+ *   recorded no digest gets one only from a backup provably holding the same version.
  * - When no copy has the object and some copy could not answer, `get` and `head` throw a
  *   retryable `TRANSIENT_IO` instead of saying it is absent: an unreachable backup may be the
  *   only one that still holds it.
  * - `list` and `listPage` trust the primary's listing; `scrub` finds what only backups hold.
- * - `delete` removes the backups first and the primary last, so a delete that fails half-way
- *   leaves an object that is still readable, not one a read would resurrect from a backup.
+ * - `delete` removes the backups first and the primary next, so a delete that fails half-way
+ *   leaves an object that is still readable, not one a read would resurrect from a backup;
+ *   then it removes the backups once more, in case a read or scrub repaired one meanwhile. A
+ *   repair that lands after that finds its source gone and undoes itself.
  *
  * @throws CairnError `INVALID_OPTIONS` when fewer than two copies are given or an option is
  *   malformed.
@@ -96,6 +106,33 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
     ...(maxKeyBytes === undefined ? {} : { maxKeyBytes }),
   };
 
+  /** A lent digest for `head`, only when it provably belongs to the version at hand. */
+  async function provenDigest(key: string, index: number, info: ObjectInfo) {
+    const lent = await lendDigest(context, key, index, info);
+    return lent?.proven === true ? lent.sha256 : undefined;
+  }
+
+  async function deleteBackups(key: string, options: DeleteOptions, sweep: 'first' | 'again') {
+    const results = await Promise.allSettled(
+      copies.slice(1).map((backup) => backup.delete(key, options)),
+    );
+    const failed = results.findIndex((result) => result.status === 'rejected');
+    if (failed < 0) return;
+    const error = (results[failed] as PromiseRejectedResult).reason;
+    const copy = describeCopy(copies, failed + 1);
+    throw new CairnError({
+      code: isCairnError(error) ? error.code : 'TRANSIENT_IO',
+      ...(isCairnError(error) ? { retryable: error.retryable } : {}),
+      backend: name,
+      message:
+        sweep === 'first'
+          ? `Deleting "${key}" from ${copy} failed, so the primary was left untouched and the object is still readable. Retry the delete.`
+          : `"${key}" was deleted from every copy, but removing it once more from ${copy} (in case a concurrent repair put it back) failed. Retry the delete.`,
+      cause: error,
+      details: { key, copy: failed + 1, primaryDeleted: sweep === 'again' },
+    });
+  }
+
   const storage: MirroredStorage = {
     name,
     capabilities,
@@ -128,10 +165,7 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
         }
         // Only worth reporting once another copy shows the object does exist.
         for (const problem of problems) reportProblem(context, key, problem);
-        return publicInfo(
-          info,
-          recordedDigest(info) ?? (await digestFromOtherCopies(context, key, index)),
-        );
+        return publicInfo(info, recordedDigest(info) ?? (await provenDigest(key, index, info)));
       }
       if (problems.every((problem) => problem.kind === 'missing')) return undefined;
       throw noGoodCopy(context, key, problems);
@@ -177,26 +211,16 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
 
     async delete(key: string, deleteOptions: DeleteOptions = {}): Promise<void> {
       validateKey(key, keyRules);
-      const results = await Promise.allSettled(
-        copies.slice(1).map((backup) => backup.delete(key, deleteOptions)),
-      );
-      const failed = results.findIndex((result) => result.status === 'rejected');
-      if (failed >= 0) {
-        const error = (results[failed] as PromiseRejectedResult).reason;
-        throw new CairnError({
-          code: isCairnError(error) ? error.code : 'TRANSIENT_IO',
-          ...(isCairnError(error) ? { retryable: error.retryable } : {}),
-          backend: name,
-          message: `Deleting "${key}" from ${describeCopy(copies, failed + 1)} failed, so the primary was left untouched and the object is still readable. Retry the delete.`,
-          cause: error,
-          details: { key, copy: failed + 1 },
-        });
-      }
+      await deleteBackups(key, deleteOptions, 'first');
       try {
         await primary.delete(key, deleteOptions);
       } catch (error) {
         throw copyError(context, 0, error);
       }
+      // A read or scrub that was repairing a backup from the primary while the first sweep
+      // ran may have put the object back; it cannot come back once the primary is gone (a
+      // repair that lands later finds its source deleted and undoes itself).
+      await deleteBackups(key, deleteOptions, 'again');
     },
 
     async close(): Promise<void> {

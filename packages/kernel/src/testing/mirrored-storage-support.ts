@@ -119,3 +119,59 @@ export function refusingPuts(memory: MemoryStorage, error: CairnError): Storage 
     },
   };
 }
+
+/** A memory storage that can hide an object's recorded digest, as fs does for a moment. */
+export interface RecordWindowStorage extends Storage {
+  /**
+   * Keys whose `get` and `head` report no digest and no metadata, like an fs object between
+   * committing its bytes and writing its record.
+   */
+  readonly withoutRecord: Set<string>;
+  /** When set, every `put` stays in the window until this gate opens, then returns. */
+  holdPuts: Gate | undefined;
+}
+
+/** Wraps `memory` as a {@link RecordWindowStorage}; it claims digests, as fs does. */
+export function recordWindowStorage(memory: MemoryStorage): RecordWindowStorage {
+  const withoutRecord = new Set<string>();
+  const strip = (info: ObjectInfo): ObjectInfo => {
+    if (!withoutRecord.has(info.key)) return info;
+    const { sha256: _sha256, metadata: _metadata, ...rest } = info;
+    return rest;
+  };
+  const storage: RecordWindowStorage = {
+    ...memory,
+    withoutRecord,
+    holdPuts: undefined,
+    put: async (key, body, options) => {
+      const info = await memory.put(key, body, options);
+      const gate = storage.holdPuts;
+      if (gate !== undefined) {
+        withoutRecord.add(key);
+        await gate.pass();
+        withoutRecord.delete(key);
+      }
+      return info;
+    },
+    get: async (key, options) => {
+      const result = await memory.get(key, options);
+      return { ...result, info: strip(result.info) };
+    },
+    head: async (key) => {
+      const info = await memory.head(key);
+      return info === undefined ? undefined : strip(info);
+    },
+  };
+  return storage;
+}
+
+/** A view of `memory` whose puts wait at `gate` before storing anything. */
+export function heldPuts(memory: MemoryStorage, gate: Gate): Storage {
+  return {
+    ...memory,
+    put: async (key, body, options) => {
+      await gate.pass();
+      return memory.put(key, body, options);
+    },
+  };
+}
