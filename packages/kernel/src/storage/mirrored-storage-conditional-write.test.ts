@@ -217,6 +217,29 @@ describe('mirrored conditional puts and their backup copies', () => {
     expect(await text(primary, 'k')).toBe('mine');
   });
 
+  it('fails, saying the primary committed, when a backup cannot be looked at before the copy', async () => {
+    const backupMemory = createMemoryStorage();
+    const failure = new CairnError({ code: 'TRANSIENT_IO', backend: 's3', message: 'Reset.' });
+    const unreachable: Storage = {
+      ...backupMemory,
+      head: async () => {
+        throw failure;
+      },
+    };
+    const events: MirrorEvent[] = [];
+    const mirror = createMirroredStorage({
+      copies: [createMemoryStorage(), unreachable],
+      onEvent: (event) => events.push(event),
+    });
+    const error = await rejection(mirror.put('k', 'v', { ifNoneMatch: '*' }));
+    expect(error.cause).toBe(failure);
+    expect(error.details).toMatchObject({ copy: 1, primaryCommitted: true });
+    expect(events).toEqual([
+      { type: 'copy-write-failed', key: 'k', copy: 1, copyName: 'memory', error: failure },
+    ]);
+    expect(await backupMemory.head('k')).toBeUndefined();
+  });
+
   it('writes backups without conditional writes unconditionally, still recording the primary etag', async () => {
     const backupMemory = createMemoryStorage();
     const backup = interceptedBackup(backupMemory);

@@ -107,6 +107,56 @@ describe('mirrored deletes racing repairs', () => {
     expect(events).toEqual([]);
   });
 
+  it('says so when undoing a repair fails, as the deleted object is then back on that copy', async () => {
+    const primary = createMemoryStorage();
+    const backupMemory = createMemoryStorage();
+    const repairGate = createGate();
+    let refuseDeletes = false;
+    const backup: Storage = {
+      ...heldPuts(backupMemory, repairGate),
+      delete: async (key, options) => {
+        if (refuseDeletes) throw transientError();
+        return backupMemory.delete(key, options);
+      },
+    };
+    const { mirror } = mirrorOver([primary, backup]);
+    await primary.put('a', 'doomed');
+
+    const scrubbing = mirror.scrub();
+    await repairGate.reached;
+    await mirror.delete('a');
+    refuseDeletes = true;
+    repairGate.open();
+    const [finding] = (await scrubbing).findings;
+
+    expect(finding).toMatchObject({ key: 'a', copy: 1, repaired: false });
+    expect(finding?.error?.code).toBe('CONFLICT');
+    expect(finding?.error?.message).toContain('undoing the repair failed (');
+    expect(finding?.error?.message).toContain(`Delete "a" again`);
+    expect(await text(backupMemory, 'a')).toBe('doomed');
+  });
+
+  it('keeps a repair when its source cannot be looked at again, rather than guess', async () => {
+    const primaryMemory = createMemoryStorage();
+    let heads = 0;
+    const primary: Storage = {
+      ...primaryMemory,
+      head: async () => {
+        heads += 1;
+        throw transientError();
+      },
+    };
+    const backup = createMemoryStorage();
+    const { mirror } = mirrorOver([primary, backup]);
+    await primaryMemory.put('a', 'kept');
+
+    expect((await mirror.scrub()).findings).toEqual([
+      { key: 'a', copy: 1, copyName: 'memory', problem: 'missing', repaired: true },
+    ]);
+    expect(heads).toBe(1);
+    expect(await text(backup, 'a')).toBe('kept');
+  });
+
   it('says the primary is gone when the second sweep of a backup fails', async () => {
     const backupMemory = createMemoryStorage();
     let deletes = 0;
