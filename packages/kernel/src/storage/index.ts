@@ -4,7 +4,7 @@ export * from './list-options.js';
 export * from './list-pages.js';
 export * from './memory-storage.js';
 export { createMirroredStorage, type MirroredStorage } from './mirrored-storage.js';
-export { digestMetadataKey } from './mirrored-storage-digest.js';
+export { digestMetadataKey, primaryEtagMetadataKey } from './mirrored-storage-digest.js';
 export type {
   CopyCorruptEvent,
   CopyMissingEvent,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rejection } from '../testing/rejection.js';
 import { createMemoryStorage } from './memory-storage.js';
-import { maxMetadataBytes, validatePutOptions } from './put-options.js';
+import { maxMetadataBytes, maxUserMetadataBytes, validatePutOptions } from './put-options.js';
 import type { PutOptions } from './storage.js';
 
 describe('validatePutOptions', () => {
@@ -13,7 +13,19 @@ describe('validatePutOptions', () => {
     ['metadata name "Run-Id" must be lowercase', { metadata: { 'Run-Id': 'x' } }],
     ['metadata "note" must be printable ASCII', { metadata: { note: 'naïve' } }],
     ['metadata "note" must be printable ASCII', { metadata: { note: 'two\nlines' } }],
-    [`keep it within ${maxMetadataBytes}`, { metadata: { big: 'x'.repeat(maxMetadataBytes) } }],
+    [
+      `keep it within ${maxUserMetadataBytes}`,
+      { metadata: { big: 'x'.repeat(maxUserMetadataBytes) } },
+    ],
+    [
+      `the limit is ${maxMetadataBytes}`,
+      {
+        metadata: {
+          'cairn-a': 'x'.repeat(maxMetadataBytes - maxUserMetadataBytes),
+          user: 'y'.repeat(maxUserMetadataBytes - 'user'.length),
+        },
+      },
+    ],
   ])('refuses options with "%s"', async (reason, options) => {
     const storage = createMemoryStorage();
     const error = await rejection(storage.put('a', 'x', options));
@@ -25,9 +37,14 @@ describe('validatePutOptions', () => {
 
   it('accepts the limit exactly and every valid form', () => {
     const name = 'n';
-    const atLimit = { [name]: 'v'.repeat(maxMetadataBytes - name.length) };
+    const atLimit = { [name]: 'v'.repeat(maxUserMetadataBytes - name.length) };
+    const withCairnEntries = {
+      ...atLimit,
+      'cairn-sha256': 'v'.repeat(maxMetadataBytes - maxUserMetadataBytes - 'cairn-sha256'.length),
+    };
     for (const options of [
       { metadata: atLimit },
+      { metadata: withCairnEntries },
       { ifNoneMatch: '*' as const },
       { ifMatch: '"etag"' },
       { expectedSha256: 'A'.repeat(64), contentType: 'text/plain' },

@@ -8,6 +8,12 @@ import type { PutOptions } from './storage.js';
  */
 export const maxMetadataBytes = 2048;
 
+/**
+ * The part of {@link maxMetadataBytes} a caller may use: names starting `cairn-` are Cairn's
+ * own (a mirror adds a digest and a version to every copy) and have the rest.
+ */
+export const maxUserMetadataBytes = 1792;
+
 const metadataName = /^[a-z0-9-]+$/;
 // Metadata travels as HTTP headers on S3-compatible stores: printable ASCII only.
 const metadataValue = /^[\x20-\x7e]*$/;
@@ -17,7 +23,7 @@ const sha256Hex = /^[0-9a-f]{64}$/i;
  * Checks put options against the contract before any byte is read, the same way for every
  * backend: `ifNoneMatch` is `'*'`, `ifMatch` a non-empty etag, not both; `expectedSha256` is
  * 64 hex digits; metadata names are lowercase `[a-z0-9-]`, values printable ASCII, at most
- * {@link maxMetadataBytes} in all.
+ * {@link maxUserMetadataBytes} from the caller and {@link maxMetadataBytes} in all.
  *
  * @throws CairnError `INVALID_OPTIONS` saying which option is wrong and what it should be.
  */
@@ -53,6 +59,7 @@ function findPutOptionProblem(options: PutOptions): string | undefined {
   }
   if (options.metadata === undefined) return undefined;
   let bytes = 0;
+  let userBytes = 0;
   for (const [name, value] of Object.entries(options.metadata)) {
     if (!metadataName.test(name))
       return `metadata name ${JSON.stringify(name)} must be lowercase [a-z0-9-]`;
@@ -60,10 +67,15 @@ function findPutOptionProblem(options: PutOptions): string | undefined {
     if (!metadataValue.test(value)) {
       return `metadata "${name}" must be printable ASCII (it travels as an HTTP header on S3); encode other text, e.g. as base64`;
     }
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    const size = Buffer.byteLength(name) + Buffer.byteLength(value);
+    bytes += size;
+    if (!name.startsWith('cairn-')) userBytes += size;
+  }
+  if (userBytes > maxUserMetadataBytes) {
+    return `metadata holds ${userBytes} bytes; keep it within ${maxUserMetadataBytes} (store larger data as its own object)`;
   }
   if (bytes > maxMetadataBytes) {
-    return `metadata holds ${bytes} bytes; keep it within ${maxMetadataBytes} (store larger data as its own object)`;
+    return `metadata holds ${bytes} bytes with Cairn's own entries; the limit is ${maxMetadataBytes}`;
   }
   return undefined;
 }

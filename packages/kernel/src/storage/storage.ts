@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { maxMetadataBytes } from './put-options.js';
+import type { maxMetadataBytes, maxUserMetadataBytes } from './put-options.js';
 
 /**
  * What can be written: bytes, a string (stored as UTF-8), or a stream of any size. Streams
@@ -64,8 +64,8 @@ export interface PutOptions {
   readonly contentType?: string;
   /**
    * Small string metadata: names lowercase `[a-z0-9-]`, values printable ASCII, at most
-   * {@link maxMetadataBytes} (2 KiB) in all, as every backend checks with `validatePutOptions`.
-   * Names starting `cairn-` are reserved for Cairn itself.
+   * {@link maxUserMetadataBytes} from the caller and {@link maxMetadataBytes} (2 KiB, S3's limit)
+   * with Cairn's own `cairn-` entries, as every backend checks with `validatePutOptions`.
    */
   readonly metadata?: Readonly<Record<string, string>>;
   /**
