@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { DigestTransform, toReadable } from './body.js';
-import { compareKeys, validateKey, validatePrefix } from './keys.js';
+import { compareKeys, validateKey } from './keys.js';
 import { validateListOptions } from './list-options.js';
 import { listFromPages } from './list-pages.js';
 import { validatePutOptions } from './put-options.js';
