@@ -1,16 +1,9 @@
 import { Readable } from 'node:stream';
-import {
-  CairnError,
-  createMemoryStorage,
-  isCairnError,
-  listFromPages,
-  readAll,
-  type Storage,
-  validateKey,
-} from '@cairn/kernel';
+import { CairnError, createMemoryStorage, isCairnError, readAll, validateKey } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
+import { type Breakage, brokenStorage, checkTitled } from '../testing/broken-storage.js';
 import { capabilityChecks, expectedCapabilitiesCheck } from './capability-checks.js';
-import { createCheckContext, type StorageCheck, type StorageCheckGroup } from './check-context.js';
+import { createCheckContext } from './check-context.js';
 import { keyChecks } from './key-checks.js';
 import { listOrderChecks } from './list-order-checks.js';
 import { listPaginationChecks } from './list-pagination-checks.js';
@@ -20,47 +13,8 @@ import { roundTripChecks } from './round-trip-checks.js';
 
 // Each case breaks a memory storage in one way a real backend could be broken, and proves the
 // check meant to catch that defect rejects, while the same check passes on the healthy memory
-// storage. A suite that cannot fail proves nothing. (The helpers are repeated in
-// suite-catches-broken-writes.test.ts; test files do not share code.)
+// storage. A suite that cannot fail proves nothing.
 
-/**
- * A memory storage with some methods replaced. `list` is rebuilt from the (possibly broken)
- * `listPage`, as a real backend built on `listFromPages` would be.
- */
-function brokenStorage(
-  replace: (inner: ReturnType<typeof createMemoryStorage>) => Partial<Storage>,
-): Storage {
-  const inner = createMemoryStorage();
-  const storage: Storage = {
-    name: inner.name,
-    capabilities: inner.capabilities,
-    put: (key, body, options) => inner.put(key, body, options),
-    get: (key, options) => inner.get(key, options),
-    head: (key) => inner.head(key),
-    listPage: (options) => inner.listPage(options),
-    list: (options) => listFromPages((page) => storage.listPage(page), options, inner.name),
-    delete: (key, options) => inner.delete(key, options),
-    ...replace(inner),
-  };
-  return storage;
-}
-
-function checkTitled(group: StorageCheckGroup, titlePart: string): StorageCheck {
-  const matches = group.checks.filter((check) => check.title.includes(titlePart));
-  if (matches.length !== 1)
-    throw new Error(
-      `expected one check titled "${titlePart}" in ${group.title}, found ${matches.length}`,
-    );
-  return matches[0] as StorageCheck;
-}
-
-interface Breakage {
-  readonly defect: string;
-  readonly check: StorageCheck;
-  readonly storage: () => Storage;
-  /** What the failure says, so the check fails for this defect and not by accident. */
-  readonly failure: RegExp;
-}
 const breakages: Breakage[] = [
   {
     defect: 'declares a capability as a string',

@@ -1,13 +1,7 @@
-import {
-  CairnError,
-  createMemoryStorage,
-  listFromPages,
-  readAll,
-  type Storage,
-  toReadable,
-} from '@cairn/kernel';
+import { CairnError, createMemoryStorage, readAll, toReadable } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
-import { createCheckContext, type StorageCheck, type StorageCheckGroup } from './check-context.js';
+import { type Breakage, brokenStorage, checkTitled } from '../testing/broken-storage.js';
+import { createCheckContext } from './check-context.js';
 import { concurrencyChecks } from './concurrency-checks.js';
 import { conditionalWriteChecks } from './conditional-write-checks.js';
 import { failedWriteChecks } from './failed-write-checks.js';
@@ -17,39 +11,7 @@ import { overwriteChecks } from './overwrite-checks.js';
 
 // Each case breaks a memory storage in one way a real backend could be broken, and proves the
 // check meant to catch that defect rejects, while the same check passes on the healthy memory
-// storage. A suite that cannot fail proves nothing. (The helpers are repeated in
-// suite-catches-broken-reads.test.ts; test files do not share code.)
-
-/**
- * A memory storage with some methods replaced. `list` is rebuilt from the (possibly broken)
- * `listPage`, as a real backend built on `listFromPages` would be.
- */
-function brokenStorage(
-  replace: (inner: ReturnType<typeof createMemoryStorage>) => Partial<Storage>,
-): Storage {
-  const inner = createMemoryStorage();
-  const storage: Storage = {
-    name: inner.name,
-    capabilities: inner.capabilities,
-    put: (key, body, options) => inner.put(key, body, options),
-    get: (key, options) => inner.get(key, options),
-    head: (key) => inner.head(key),
-    listPage: (options) => inner.listPage(options),
-    list: (options) => listFromPages((page) => storage.listPage(page), options, inner.name),
-    delete: (key, options) => inner.delete(key, options),
-    ...replace(inner),
-  };
-  return storage;
-}
-
-function checkTitled(group: StorageCheckGroup, titlePart: string): StorageCheck {
-  const matches = group.checks.filter((check) => check.title.includes(titlePart));
-  if (matches.length !== 1)
-    throw new Error(
-      `expected one check titled "${titlePart}" in ${group.title}, found ${matches.length}`,
-    );
-  return matches[0] as StorageCheck;
-}
+// storage. A suite that cannot fail proves nothing.
 
 function preconditionFailed(key: string): CairnError {
   return new CairnError({
@@ -59,13 +21,6 @@ function preconditionFailed(key: string): CairnError {
   });
 }
 
-interface Breakage {
-  readonly defect: string;
-  readonly check: StorageCheck;
-  readonly storage: () => Storage;
-  /** What the failure says, so the check fails for this defect and not by accident. */
-  readonly failure: RegExp;
-}
 const breakages: Breakage[] = [
   {
     defect: 'keeps the etag when an object is replaced',
