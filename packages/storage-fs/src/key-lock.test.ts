@@ -1,44 +1,16 @@
-import {
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  unlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readFile, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { nodeFileSystem } from './file-system.js';
-import { type KeyLockSettings, lockPathOf, withKeyLock } from './key-lock.js';
+import { lockPathOf, withKeyLock } from './key-lock.js';
 import { breakLockIfStale } from './stale-lock.js';
 import { deadProcessId } from './testing/dead-process.js';
 import { expectCairnError } from './testing/expect-cairn-error.js';
+import { makeLockSettings, writeLock } from './testing/lock-settings.js';
 import { watchLockContention } from './testing/lock-watch.js';
-import { temporaryRoot } from './testing/temporary-root.js';
-
-async function settings(overrides: Partial<KeyLockSettings> = {}): Promise<KeyLockSettings> {
-  return {
-    fileSystem: nodeFileSystem,
-    lockDirectory: join(await temporaryRoot(), 'locks'),
-    timeoutMs: 5_000,
-    staleAfterMs: 60_000,
-    ...overrides,
-  };
-}
-
-async function writeLock(lockSettings: KeyLockSettings, key: string, content: string) {
-  await mkdir(lockSettings.lockDirectory, { recursive: true });
-  const path = lockPathOf(lockSettings.lockDirectory, key);
-  await writeFile(path, content);
-  return path;
-}
 
 describe('withKeyLock', () => {
   it('runs actions on one key one at a time, and on different keys side by side', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     let inside = 0;
     let most = 0;
     const action = async () => {
@@ -71,7 +43,7 @@ describe('withKeyLock', () => {
   });
 
   it('holds a lock file named by the key hash, with a random token, and removes it after, even on failure', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     const path = lockPathOf(lockSettings.lockDirectory, 'runs/a');
     const tokens: string[] = [];
     for (let round = 0; round < 2; round++) {
@@ -94,14 +66,14 @@ describe('withKeyLock', () => {
   });
 
   it('breaks a lock whose process is gone', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     await writeLock(lockSettings, 'k', JSON.stringify({ pid: await deadProcessId(), key: 'k' }));
     expect(await withKeyLock(lockSettings, 'k', async () => 'ran')).toBe('ran');
     expect(await readdir(lockSettings.lockDirectory)).toEqual([]);
   });
 
   it('waits for a live holder and gives up with TRANSIENT_IO after the timeout', async () => {
-    const lockSettings = await settings({ timeoutMs: 200 });
+    const lockSettings = await makeLockSettings({ timeoutMs: 200 });
     const path = await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
     let ran = false;
     const error = await expectCairnError(
@@ -117,7 +89,7 @@ describe('withKeyLock', () => {
   });
 
   it('runs once a live holder releases, not before', async () => {
-    const base = await settings();
+    const base = await makeLockSettings();
     const path = await writeLock(base, 'k', JSON.stringify({ pid: process.pid }));
     const watch = watchLockContention(path);
     const order: string[] = [];
@@ -133,7 +105,7 @@ describe('withKeyLock', () => {
   });
 
   it('breaks a lock older than staleAfterMs even if its process id is alive', async () => {
-    const lockSettings = await settings({ staleAfterMs: 1_000 });
+    const lockSettings = await makeLockSettings({ staleAfterMs: 1_000 });
     const path = await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
     const old = new Date(Date.now() - 10_000);
     await utimes(path, old, old);
@@ -141,7 +113,7 @@ describe('withKeyLock', () => {
   });
 
   it('respects an empty lock (its owner is still writing it) until it is stale', async () => {
-    const lockSettings = await settings({ timeoutMs: 100, staleAfterMs: 1_000 });
+    const lockSettings = await makeLockSettings({ timeoutMs: 100, staleAfterMs: 1_000 });
     const path = await writeLock(lockSettings, 'k', '');
     await expectCairnError(
       withKeyLock(lockSettings, 'k', async () => 'ran'),
@@ -153,7 +125,7 @@ describe('withKeyLock', () => {
   });
 
   it('stops waiting with ABORTED when the signal fires, leaving the holder its lock', async () => {
-    const base = await settings({ timeoutMs: 10_000 });
+    const base = await makeLockSettings({ timeoutMs: 10_000 });
     const held = JSON.stringify({ pid: process.pid });
     const path = await writeLock(base, 'k', held);
     const watch = watchLockContention(path);
@@ -179,7 +151,7 @@ describe('withKeyLock', () => {
 describe('withKeyLock: a holder that outlives staleAfterMs', () => {
   it('refreshes its lock while held, so a contender does not break it past staleAfterMs', async () => {
     const staleAfterMs = 300;
-    const lockSettings = await settings({ staleAfterMs });
+    const lockSettings = await makeLockSettings({ staleAfterMs });
     await withKeyLock(lockSettings, 'slow', async (lock) => {
       const taken = (await lstat(lock.path)).mtimeMs;
       // Hold the lock until its file shows a refresh made after the stale age had passed
@@ -199,7 +171,7 @@ describe('withKeyLock: a holder that outlives staleAfterMs', () => {
   });
 
   it('notices a lock broken as stale and taken by the next writer, and leaves that lock alone', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     const next = JSON.stringify({ pid: process.pid, key: 'k', token: 'next-writer' });
     let path = '';
     const failure = await expectCairnError(
@@ -231,7 +203,7 @@ describe('withKeyLock: a holder that outlives staleAfterMs', () => {
   });
 
   it('does not delete a lock that replaced its own, even when the action succeeds', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     const next = JSON.stringify({ pid: process.pid, key: 'k', token: 'next-writer' });
     let path = '';
     const result = await withKeyLock(lockSettings, 'k', async (lock) => {
@@ -246,7 +218,7 @@ describe('withKeyLock: a holder that outlives staleAfterMs', () => {
   });
 
   it('a lock whose file was removed is no longer held', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     await expectCairnError(
       withKeyLock(lockSettings, 'k', async (lock) => {
         await unlink(lock.path);

@@ -1,29 +1,10 @@
 import { readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFileSystem } from './file-system.js';
-import { type KeyLockSettings, lockPathOf } from './key-lock.js';
+import type { KeyLockSettings } from './key-lock.js';
 import { breakLockIfStale, parseLockOwner } from './stale-lock.js';
 import { deadProcessId } from './testing/dead-process.js';
-import { temporaryRoot } from './testing/temporary-root.js';
-
-async function settings(overrides: Partial<KeyLockSettings> = {}): Promise<KeyLockSettings> {
-  return {
-    fileSystem: nodeFileSystem,
-    lockDirectory: join(await temporaryRoot(), 'locks'),
-    timeoutMs: 5_000,
-    staleAfterMs: 60_000,
-    ...overrides,
-  };
-}
-
-async function writeLock(lockSettings: KeyLockSettings, key: string, content: string) {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(lockSettings.lockDirectory, { recursive: true });
-  const path = lockPathOf(lockSettings.lockDirectory, key);
-  await writeFile(path, content);
-  return path;
-}
+import { makeLockSettings, writeLock } from './testing/lock-settings.js';
 
 /** Settings whose rename runs `before` first when it moves the lock at `path` aside. */
 function beforeMovingAside(
@@ -45,7 +26,7 @@ function beforeMovingAside(
 
 describe('breakLockIfStale', () => {
   it('puts back a fresh lock that replaced the stale one while it was being broken', async () => {
-    const base = await settings();
+    const base = await makeLockSettings();
     const path = await writeLock(base, 'k', JSON.stringify({ pid: await deadProcessId() }));
     const fresh = JSON.stringify({ pid: process.pid, key: 'k' });
     // Another process breaks the stale lock and takes its own just before our move.
@@ -59,7 +40,7 @@ describe('breakLockIfStale', () => {
   });
 
   it('puts back a lock its holder refreshed after it was judged stale', async () => {
-    const base = await settings({ staleAfterMs: 1_000 });
+    const base = await makeLockSettings({ staleAfterMs: 1_000 });
     const content = JSON.stringify({ pid: process.pid, key: 'k', token: 'holder' });
     const path = await writeLock(base, 'k', content);
     const old = new Date(Date.now() - 10_000);
@@ -75,7 +56,7 @@ describe('breakLockIfStale', () => {
   });
 
   it('leaves a live young lock alone', async () => {
-    const lockSettings = await settings();
+    const lockSettings = await makeLockSettings();
     const path = await writeLock(lockSettings, 'k', JSON.stringify({ pid: process.pid }));
     expect(await breakLockIfStale(lockSettings, path)).toBe(false);
     expect((await stat(path)).isFile()).toBe(true);
