@@ -1,22 +1,12 @@
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../logging/logger.js';
+import { configProjects } from '../testing/config-project.js';
 import { localPluginFiles, markers } from '../testing/plugin-modules.js';
 import { rejection } from '../testing/rejection.js';
-import { temporaryProjects } from '../testing/temporary-project.js';
 import { createFromConfig } from './create-from-config.js';
-import { loadConfig } from './load-config.js';
 
-const createProject = temporaryProjects('cairn-create-from-config', { linkZod: true });
-
-function projectWith(config: string, files: Record<string, string> = {}): Promise<string> {
-  return createProject({ 'cairn.config.yaml': config, ...files });
-}
-
-async function build(directory: string, logger?: Logger) {
-  const loaded = await loadConfig({ projectDirectory: directory, environment: {} });
-  return createFromConfig(loaded, { projectDirectory: directory, ...(logger ? { logger } : {}) });
-}
+const { projectWith, build } = configProjects('cairn-create-from-config');
 
 describe('createFromConfig: building', () => {
   it('builds use: memory end to end: load, create, put, get', async () => {
