@@ -1,7 +1,14 @@
+export * from './checkpoints/index.js';
 export * from './config/index.js';
+export * from './environment/index.js';
 export * from './errors/aborted-error.js';
 export * from './errors/cairn-error.js';
+export * from './items/index.js';
+export * from './journal/index.js';
 export type * from './logging/logger.js';
 export { silentLogger } from './logging/logger.js';
+export * from './naming/index.js';
+export * from './pipelines/index.js';
 export * from './retry/index.js';
+export * from './runs/index.js';
 export * from './storage/index.js';

@@ -1,0 +1,172 @@
+import { CairnError } from '../errors/cairn-error.js';
+import { validateName } from './names.js';
+import { timeIdPattern } from './time-id.js';
+
+/**
+ * Where everything lives in a storage, in one place. Keys sort, so listing a prefix is the
+ * index: runs of a pipeline and checkpoints of a step come back oldest first.
+ *
+ * ```
+ * checkpoints/<step>/<time id>/payload              the bytes (written first)
+ * checkpoints/<step>/<time id>/checkpoint.yaml      the sidecar: the commit marker (written last)
+ * runs/<pipeline>/<time id>/run.yaml                the run record (state, heartbeat, steps)
+ * runs/<pipeline>/<time id>/journal/<n>.jsonl       journal segments, create-only, n from 1
+ * runs/<pipeline>/<time id>/environment.yaml        environment capture
+ * runs/<pipeline>/<time id>/environment/git.diff    the git diff (level 2 and up)
+ * runs/<pipeline>/<time id>/errors/<time id>.yaml   one error record per failure
+ * runs/<pipeline>/<time id>/steps/<step>/items/<n>.json          one record per finished item
+ * runs/<pipeline>/<time id>/steps/<step>/item-segments/<n>.json  compact summaries of items
+ * ```
+ */
+export const layout = {
+  checkpointsRoot: 'checkpoints/',
+  runsRoot: 'runs/',
+  checkpointSidecarName: 'checkpoint.yaml',
+  checkpointPayloadName: 'payload',
+  runRecordName: 'run.yaml',
+} as const;
+
+/** Width of the zero-padded sequence numbers in journal, item and segment keys. */
+export const sequenceWidth = 12;
+
+/** A sequence number as it appears in keys: zero-padded so keys sort numerically. */
+export function formatSequence(sequence: number): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new CairnError({
+      code: 'INVALID_OPTIONS',
+      message: `Sequence number ${sequence} is not a non-negative integer.`,
+    });
+  }
+  return String(sequence).padStart(sequenceWidth, '0');
+}
+
+/** The sequence number at the end of a key made with {@link formatSequence}, or undefined. */
+export function sequenceOfKey(key: string): number | undefined {
+  const match = /\/(\d+)\.[a-z]+$/.exec(key);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** A checkpoint id split into its parts. */
+export interface CheckpointIdParts {
+  /** The step it belongs to. */
+  readonly step: string;
+  /** The time id that makes it unique and sortable. */
+  readonly timeId: string;
+}
+
+/** A run id split into its parts. */
+export interface RunIdParts {
+  /** The pipeline (or run name) it belongs to. */
+  readonly pipeline: string;
+  /** The time id that makes it unique and sortable. */
+  readonly timeId: string;
+}
+
+function parseId(
+  kind: 'checkpoint' | 'run',
+  id: string,
+  example: string,
+): { name: string; timeId: string } {
+  const slash = typeof id === 'string' ? id.indexOf('/') : -1;
+  const name = slash > 0 ? id.slice(0, slash) : '';
+  const timeId = slash > 0 ? id.slice(slash + 1) : '';
+  if (slash <= 0 || !timeIdPattern.test(timeId)) {
+    throw new CairnError({
+      code: 'INVALID_OPTIONS',
+      message: `${JSON.stringify(id)} is not a ${kind} id. A ${kind} id is "<${kind === 'run' ? 'pipeline' : 'step'}>/<time id>", e.g. "${example}"; list ${kind}s to see the ids that exist.`,
+      details: { id },
+    });
+  }
+  validateName(kind === 'run' ? 'pipeline' : 'step', name);
+  return { name, timeId };
+}
+
+/** Makes a checkpoint id, `<step>/<time id>`. */
+export function checkpointId(step: string, timeId: string): string {
+  validateName('step', step);
+  return `${step}/${timeId}`;
+}
+
+/**
+ * Splits a checkpoint id.
+ * @throws CairnError `INVALID_OPTIONS` when it is not `<step>/<time id>`.
+ */
+export function parseCheckpointId(id: string): CheckpointIdParts {
+  const { name, timeId } = parseId('checkpoint', id, 'generate/20250810T143022.123Z-k3f9a2');
+  return { step: name, timeId };
+}
+
+/** Makes a run id, `<pipeline>/<time id>`. */
+export function runId(pipeline: string, timeId: string): string {
+  validateName('pipeline', pipeline);
+  return `${pipeline}/${timeId}`;
+}
+
+/**
+ * Splits a run id.
+ * @throws CairnError `INVALID_OPTIONS` when it is not `<pipeline>/<time id>`.
+ */
+export function parseRunId(id: string): RunIdParts {
+  const { name, timeId } = parseId('run', id, 'research/20250810T143022.123Z-k3f9a2');
+  return { pipeline: name, timeId };
+}
+
+/** Keys of one checkpoint. */
+export function checkpointKeys(id: string): { readonly sidecar: string; readonly payload: string } {
+  parseCheckpointId(id);
+  const folder = `${layout.checkpointsRoot}${id}/`;
+  return {
+    sidecar: `${folder}${layout.checkpointSidecarName}`,
+    payload: `${folder}${layout.checkpointPayloadName}`,
+  };
+}
+
+/** The prefix under which every checkpoint of `step` lives, oldest first. */
+export function stepCheckpointsPrefix(step: string): string {
+  validateName('step', step);
+  return `${layout.checkpointsRoot}${step}/`;
+}
+
+/** The prefix under which every run of `pipeline` lives, oldest first. */
+export function pipelineRunsPrefix(pipeline: string): string {
+  validateName('pipeline', pipeline);
+  return `${layout.runsRoot}${pipeline}/`;
+}
+
+/** Keys of one run. */
+export function runKeys(id: string) {
+  parseRunId(id);
+  const folder = `${layout.runsRoot}${id}/`;
+  return {
+    /** Everything the run owns. */
+    folder,
+    /** The run record. */
+    record: `${folder}${layout.runRecordName}`,
+    /** Prefix of the journal segments. */
+    journalPrefix: `${folder}journal/`,
+    /** Key of journal segment `segment` (from 1). */
+    journalSegment: (segment: number) => `${folder}journal/${formatSequence(segment)}.jsonl`,
+    /** Environment capture. */
+    environment: `${folder}environment.yaml`,
+    /** The git diff captured at level 2 and up. */
+    gitDiff: `${folder}environment/git.diff`,
+    /** Prefix of the error records. */
+    errorsPrefix: `${folder}errors/`,
+    /** Key of one error record. */
+    errorRecord: (timeId: string) => `${folder}errors/${timeId}.yaml`,
+    /** Keys of one step's items. */
+    step: (step: string) => {
+      validateName('step', step);
+      const stepFolder = `${folder}steps/${step}/`;
+      return {
+        itemsPrefix: `${stepFolder}items/`,
+        item: (sequence: number) => `${stepFolder}items/${formatSequence(sequence)}.json`,
+        segmentsPrefix: `${stepFolder}item-segments/`,
+        segment: (segment: number) => `${stepFolder}item-segments/${formatSequence(segment)}.json`,
+      };
+    },
+  };
+}
+
+/** The keys of one run, as {@link runKeys} returns them. */
+export type RunKeys = ReturnType<typeof runKeys>;
