@@ -30,6 +30,8 @@ export const errorCodes = [
   'DEADLINE_EXCEEDED',
   /** A retry policy used all its attempts (and fallbacks) without success. */
   'RETRIES_EXHAUSTED',
+  /** A pipeline step threw; the run is FAILED and an error record says why (see `cause`). */
+  'STEP_FAILED',
 ] as const;
 
 /** One of {@link errorCodes}. */

@@ -15,3 +15,20 @@ export async function rejection(promise: Promise<unknown>): Promise<CairnError> 
     throw new Error(`expected a CairnError, got ${String(outcome.error)}`);
   return outcome.error;
 }
+
+/**
+ * Calls `action`, which must throw a CairnError with `code`, and returns that error.
+ * Fails the test if it returns or throws anything else.
+ */
+export function expectCairnError(action: () => unknown, code: CairnError['code']): CairnError {
+  try {
+    action();
+  } catch (error) {
+    if (!isCairnError(error)) throw new Error(`expected a CairnError, got ${String(error)}`);
+    if (error.code !== code) {
+      throw new Error(`expected code ${code}, got ${error.code}: ${error.message}`);
+    }
+    return error;
+  }
+  throw new Error(`expected a CairnError ${code}, but nothing was thrown`);
+}
