@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import { type JournalEntry, type JournalEvent, summariseError } from '../journal/journal-events.js';
+import { type JournalWriter, openJournalWriter } from '../journal/journal-writer.js';
+import { type Logger, silentLogger } from '../logging/logger.js';
+import { runId as makeRunId, parseRunId } from '../naming/layout.js';
+import { validateName } from '../naming/names.js';
+import { defaultTimeIds, type TimeIdGenerator } from '../naming/time-id.js';
+import type { Storage } from '../storage/storage.js';
+import { writeErrorRecord } from './error-record.js';
+import type { RunRecord, StepRecord } from './run-record.js';
+import { RunRecordWriter } from './run-record-writer.js';
+import { describeRun, readRunRecord } from './run-status.js';
+
+/** Default time between heartbeats of a RUNNING run. */
+export const defaultHeartbeatIntervalMs = 10_000;
+
+/** Options for {@link startRun}. */
+export interface StartRunOptions {
+  /** Where the run lives. */
+  readonly storage: Storage;
+  /** The pipeline (or a name for a free-standing run). */
+  readonly pipeline: string;
+  /**
+   * Continue this run (its id) instead of starting a new one: a new attempt of the same run,
+   * appending to the same journal. Refused while another process still runs it.
+   */
+  readonly resume?: string;
+  /** Take over a run whose heartbeat is still fresh (its owner is presumed dead). */
+  readonly force?: boolean;
+  /** The steps this attempt plans to run, for the journal. */
+  readonly steps?: readonly string[];
+  /** Time between heartbeats; default {@link defaultHeartbeatIntervalMs}. */
+  readonly heartbeatIntervalMs?: number;
+  /** How often the journal writes what was appended; default the journal's own. */
+  readonly journalFlushIntervalMs?: number;
+  /** Called with every journal entry as it is appended (a live view in the same process). */
+  readonly onEntry?: (entry: JournalEntry) => void;
+  /** Time source in milliseconds. */
+  readonly now?: () => number;
+  /** Id source. */
+  readonly timeIds?: TimeIdGenerator;
+  /** Where milestones and problems are logged. Silent by default. */
+  readonly logger?: Logger;
+}
+
+/** A run this process owns: its record, its journal and its heartbeat. */
+export interface Run {
+  /** The run id, `<pipeline>/<time id>`. */
+  readonly id: string;
+  /** The pipeline. */
+  readonly pipeline: string;
+  /** 1 for a new run, more for a resumed one. */
+  readonly attempt: number;
+  /** The record as this attempt found it, when resuming. */
+  readonly previous: RunRecord | undefined;
+  /** The record as last written. */
+  readonly record: RunRecord;
+  /** The journal. */
+  readonly journal: JournalWriter;
+  /** Aborted when this process loses the run (another process took it over). */
+  readonly signal: AbortSignal;
+  /** Appends an event to the journal. */
+  emit(event: JournalEvent): void;
+  /** Changes the record of step `name` (adding it when new) and stores the run record. */
+  updateStep(name: string, change: Partial<StepRecord>): Promise<void>;
+  /** Changes the run record and stores it. */
+  update(change: (record: RunRecord) => RunRecord): Promise<void>;
+  /** Stores an error record beside the run; returns its key. */
+  recordError(error: unknown, step?: string): Promise<string>;
+  /**
+   * Ends the attempt: appends `run-finished`, flushes the journal, stores the final record
+   * with the journal's head, stops the heartbeat. Safe to call once; later calls return the
+   * same promise.
+   */
+  finish(
+    state: 'COMPLETED' | 'FAILED' | 'INTERRUPTED',
+    details?: { readonly reason?: string; readonly error?: unknown; readonly errorRecord?: string },
+  ): Promise<RunRecord>;
+}
+
+/**
+ * Starts a new run, or a new attempt of an existing one (`resume`), and keeps its heartbeat
+ * until {@link Run.finish}.
+ *
+ * @throws CairnError `CONFLICT` when resuming a run another live process runs (fresh
+ *   heartbeat) — pass `force` if that process is known dead; `NOT_FOUND` when the run to
+ *   resume does not exist; `INVALID_OPTIONS` for bad names or intervals.
+ */
+export async function startRun(options: StartRunOptions): Promise<Run> {
+  validateName('pipeline', options.pipeline);
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const timeIds = options.timeIds ?? defaultTimeIds;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? defaultHeartbeatIntervalMs;
+  if (!Number.isInteger(heartbeatIntervalMs) || heartbeatIntervalMs < 10) {
+    throw new CairnError({
+      code: 'INVALID_OPTIONS',
+      message: `heartbeatIntervalMs is ${heartbeatIntervalMs}; use a whole number of milliseconds, at least 10 (default ${defaultHeartbeatIntervalMs}).`,
+    });
+  }
+  const iso = () => new Date(now()).toISOString();
+  const owner = { host: hostname(), pid: process.pid, token: randomBytes(8).toString('hex') };
+
+  let previous: RunRecord | undefined;
+  let writer: RunRecordWriter;
+  if (options.resume === undefined) {
+    const id = makeRunId(options.pipeline, timeIds.next());
+    const started = iso();
+    writer = new RunRecordWriter(
+      options.storage,
+      {
+        format: 'cairn.run/v1',
+        id,
+        pipeline: options.pipeline,
+        state: 'RUNNING',
+        attempt: 1,
+        startedAt: started,
+        attemptStartedAt: started,
+        heartbeatAt: started,
+        heartbeatIntervalMs,
+        owner,
+        steps: [],
+      },
+      undefined,
+    );
+  } else {
+    const { pipeline } = parseRunId(options.resume);
+    if (pipeline !== options.pipeline) {
+      throw new CairnError({
+        code: 'INVALID_OPTIONS',
+        message: `Run "${options.resume}" belongs to pipeline "${pipeline}", not "${options.pipeline}".`,
+      });
+    }
+    const stored = await readRunRecord(options.storage, options.resume);
+    if (stored === undefined) {
+      throw new CairnError({
+        code: 'NOT_FOUND',
+        message: `Cannot resume run "${options.resume}": it has no run record. List the pipeline's runs to see which exist.`,
+        details: { run: options.resume },
+      });
+    }
+    const status = describeRun(stored.record, { now: now() });
+    if (status.state === 'RUNNING' && options.force !== true) {
+      const { host, pid } = stored.record.owner;
+      throw new CairnError({
+        code: 'CONFLICT',
+        retryable: false,
+        message: `Run "${options.resume}" is still running (process ${pid} on ${host}, heartbeat ${Math.round(status.heartbeatAgeMs / 1000)} s ago). Wait for it to finish, stop it, or pass force if that process is dead.`,
+        details: { run: options.resume, host, pid },
+      });
+    }
+    previous = stored.record;
+    const started = iso();
+    writer = new RunRecordWriter(
+      options.storage,
+      {
+        ...stored.record,
+        state: 'RUNNING',
+        attempt: stored.record.attempt + 1,
+        attemptStartedAt: started,
+        heartbeatAt: started,
+        heartbeatIntervalMs,
+        owner,
+        finishedAt: undefined,
+        reason: undefined,
+        error: undefined,
+      },
+      stored.etag,
+    );
+  }
+  const id = writer.record.id;
+  // The record comes first: it is what makes the run visible and claims it.
+  await writer.update((record) => record);
+  const journal = await openJournalWriter({
+    storage: options.storage,
+    run: id,
+    resume: previous !== undefined,
+    logger,
+    ...(options.journalFlushIntervalMs !== undefined
+      ? { flushIntervalMs: options.journalFlushIntervalMs }
+      : {}),
+    now,
+  });
+
+  const lost = new AbortController();
+  const emit = (event: JournalEvent) => {
+    const entry = journal.append(event);
+    options.onEntry?.(entry);
+  };
+  const store = (change: (record: RunRecord) => RunRecord) =>
+    writer
+      .update((record) => ({ ...change(record), journal: journal.head }))
+      .catch((error) => {
+        if (isCairnError(error, 'CONFLICT') && !lost.signal.aborted) lost.abort(error);
+        throw error;
+      });
+
+  const heartbeat = setInterval(() => {
+    emit({ type: 'run-heartbeat' });
+    store((record) => ({ ...record, heartbeatAt: iso() })).catch((error) => {
+      logger.warn({ run: id, error: summariseError(error) }, 'heartbeat could not be stored');
+    });
+  }, heartbeatIntervalMs);
+  // A heartbeat never keeps a finished program alive.
+  heartbeat.unref();
+
+  emit({
+    type: 'run-started',
+    pipeline: options.pipeline,
+    attempt: writer.record.attempt,
+    host: owner.host,
+    pid: owner.pid,
+    ...(options.steps ? { steps: [...options.steps] } : {}),
+  });
+  logger.info({ run: id, attempt: writer.record.attempt }, 'run started');
+
+  let finishing: Promise<RunRecord> | undefined;
+  const attemptStarted = now();
+  return {
+    id,
+    pipeline: options.pipeline,
+    attempt: writer.record.attempt,
+    previous,
+    get record() {
+      return writer.record;
+    },
+    journal,
+    signal: lost.signal,
+    emit,
+    update: store,
+    updateStep(name, change) {
+      return store((record) => {
+        const existing = record.steps.find((step) => step.name === name);
+        const steps = existing
+          ? record.steps.map((step) => (step.name === name ? { ...step, ...change } : step))
+          : [...record.steps, { name, state: 'RUNNING', startedAt: iso(), ...change }];
+        return { ...record, steps: steps as StepRecord[] };
+      });
+    },
+    recordError(error, step) {
+      return writeErrorRecord(options.storage, {
+        run: id,
+        error,
+        now,
+        timeIds,
+        ...(step !== undefined ? { step } : {}),
+      });
+    },
+    finish(state, details = {}) {
+      finishing ??= (async () => {
+        clearInterval(heartbeat);
+        const error = details.error === undefined ? undefined : summariseError(details.error);
+        emit({
+          type: 'run-finished',
+          state,
+          durationMs: Math.max(0, now() - attemptStarted),
+          ...(details.reason !== undefined ? { reason: details.reason } : {}),
+          ...(error ? { error } : {}),
+        });
+        try {
+          await journal.close();
+        } catch (flushError) {
+          // The record is still worth writing: it says how the run ended.
+          logger.error(
+            { run: id, error: summariseError(flushError) },
+            'journal could not be flushed',
+          );
+        }
+        await store((record) => ({
+          ...record,
+          state,
+          heartbeatAt: iso(),
+          finishedAt: iso(),
+          ...(details.reason !== undefined ? { reason: details.reason } : {}),
+          ...(error
+            ? {
+                error: {
+                  ...error,
+                  ...(details.errorRecord !== undefined ? { record: details.errorRecord } : {}),
+                },
+              }
+            : {}),
+        }));
+        logger.info({ run: id, state }, 'run finished');
+        return writer.record;
+      })();
+      return finishing;
+    },
+  };
+}
