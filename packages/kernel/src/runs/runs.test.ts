@@ -67,7 +67,8 @@ describe('runs', () => {
     expect(fresh).toMatchObject({ state: 'RUNNING', stale: false });
     const stale = await readRun(storage, run.id, { now: clock + 3001 });
     expect(stale).toMatchObject({ state: 'INTERRUPTED', stale: true, heartbeatAgeMs: 3001 });
-    expect(describeRun(stale!.record, { now: clock + 3001, staleAfterMs: 10_000 }).state).toBe(
+    if (stale === undefined) throw new Error('the run disappeared');
+    expect(describeRun(stale.record, { now: clock + 3001, staleAfterMs: 10_000 }).state).toBe(
       'RUNNING',
     );
     clock += 1;
@@ -170,7 +171,7 @@ describe('runs', () => {
     }
     expect(listed).toEqual(ids);
     // A newer run whose record is corrupt does not hide the one before it.
-    const newest = ids[2]!;
+    const newest = ids[2] ?? '';
     await storage.put(runKeys(newest).record, 'state: [oops');
     const skipped: string[] = [];
     for await (const _ of listRuns(storage, 'many', { onSkipped: (run) => skipped.push(run) })) {
