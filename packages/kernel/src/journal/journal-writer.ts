@@ -122,9 +122,9 @@ function createJournalWriter(
   let closed = false;
   let conflict: CairnError | undefined;
   let timer: AbortController | undefined;
-  // After a failed background flush, early flushes wait for the timer instead of hammering a
-  // storage that is down on every append.
-  let lastFlushFailed = false;
+  // After a failed write, early flushes wait for the timer instead of hammering a storage that
+  // is down on every append.
+  let lastWriteFailed = false;
 
   function refuse(): CairnError | undefined {
     if (conflict !== undefined) {
@@ -229,7 +229,13 @@ function createJournalWriter(
   async function writeNext(): Promise<void> {
     if (conflict !== undefined) throw refuse();
     frozen ??= freeze();
-    await write(frozen);
+    try {
+      await write(frozen);
+    } catch (error) {
+      lastWriteFailed = true;
+      throw error;
+    }
+    lastWriteFailed = false;
     durable = frozen.head;
     nextSegment = frozen.number + 1;
     frozen = undefined;
@@ -249,11 +255,9 @@ function createJournalWriter(
   function flushInBackground(): void {
     flush().then(
       () => {
-        lastFlushFailed = false;
         if (appendedSeq > durable.entries) schedule();
       },
       (error: unknown) => {
-        lastFlushFailed = true;
         logger.warn(
           { run, error: error instanceof Error ? error.message : String(error) },
           'journal flush failed; entries stay buffered and are written on the next flush',
@@ -315,7 +319,7 @@ function createJournalWriter(
       appendedSeq += 1;
       appendedHash = journalHashOf(line);
       lines.push(line);
-      if (lines.length >= options.maxBufferedEntries && writing === undefined && !lastFlushFailed) {
+      if (lines.length >= options.maxBufferedEntries && writing === undefined && !lastWriteFailed) {
         stopTimer();
         flushInBackground();
       } else {
