@@ -1,1 +1,24 @@
-export {};
+export {
+  type CheckpointRecord,
+  checkpointFormat,
+  checkpointRecordSchema,
+} from './checkpoint-record.js';
+export type * from './checkpoint-store.js';
+export {
+  type CheckpointStoreOptions,
+  checkpointStoreOptionsSchema,
+} from './checkpoint-store-options.js';
+export { checkpointsBackend } from './checkpoints-backend.js';
+export { type Codec, jsonCodec, rawCodec } from './codec.js';
+export { createCheckpointStore } from './create-checkpoint-store.js';
+export type { JsonValue } from './json-value.js';
+export {
+  keepBest,
+  keepEvery,
+  keepLast,
+  type PruneReport,
+  type PruneRequest,
+  type RetentionRule,
+  retentionRuleSchema,
+} from './retention.js';
+export { maxCheckpointMetadataBytes } from './save-input.js';

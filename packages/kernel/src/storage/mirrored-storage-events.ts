@@ -137,27 +137,34 @@ export function describeCopy(copies: readonly Storage[], index: number): string 
   return index === 0 ? `copy 0 (${name}, primary)` : `copy ${index} (${name})`;
 }
 
-/** Builds the reporter a mirror uses: every event to `listener` and as a warning to `logger`. */
+/**
+ * Builds the reporter a mirror uses: every event as a warning to `logger`, then to `listener`
+ * and to each of `subscribers` (read at the time of each event, so later subscriptions count).
+ */
 export function createEventReporter(
   logger: Logger,
   listener: MirrorEventListener | undefined,
+  subscribers: ReadonlySet<MirrorEventListener> = new Set(),
 ): MirrorEventReporter {
+  const deliver = (target: MirrorEventListener, event: MirrorEvent, source: string) => {
+    try {
+      target(event);
+    } catch (listenerError) {
+      // A broken listener must not turn a successful read into a failure.
+      logger.error(
+        { type: event.type, error: summariseError(listenerError) },
+        `mirror ${source} listener threw`,
+      );
+    }
+  };
   return (event) => {
     const { error, ...fields } = event as MirrorEvent & { error?: unknown };
     logger.warn(
       error === undefined ? fields : { ...fields, error: summariseError(error) },
       `mirror ${event.type}`,
     );
-    if (listener === undefined) return;
-    try {
-      listener(event);
-    } catch (listenerError) {
-      // A broken listener must not turn a successful read into a failure.
-      logger.error(
-        { type: event.type, error: summariseError(listenerError) },
-        'mirror onEvent listener threw',
-      );
-    }
+    if (listener !== undefined) deliver(listener, event, 'onEvent');
+    for (const subscriber of [...subscribers]) deliver(subscriber, event, 'subscribe');
   };
 }
 

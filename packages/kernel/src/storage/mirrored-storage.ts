@@ -2,7 +2,11 @@ import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { validateKey, validatePrefix } from './keys.js';
 import type { MirrorContext } from './mirrored-storage-context.js';
 import { publicInfo, recordedDigest } from './mirrored-storage-digest.js';
-import { createEventReporter, describeCopy } from './mirrored-storage-events.js';
+import {
+  createEventReporter,
+  describeCopy,
+  type MirrorEventListener,
+} from './mirrored-storage-events.js';
 import { lendDigest } from './mirrored-storage-lent-digest.js';
 import { type MirroredStorageOptions, resolveMirrorOptions } from './mirrored-storage-options.js';
 import {
@@ -41,6 +45,14 @@ export interface MirroredStorage extends Storage {
    * schedule, not on a hot path.
    */
   scrub(options?: ScrubOptions): Promise<ScrubReport>;
+  /**
+   * Adds a listener for every event this mirror reports from now on, besides the `onEvent`
+   * given at creation (so a checkpoint store can report what a read found). A throwing
+   * listener is logged and otherwise ignored.
+   *
+   * @returns a function that removes the listener.
+   */
+  subscribe(listener: MirrorEventListener): () => void;
 }
 
 /**
@@ -82,10 +94,11 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
   const { copies, name } = resolved;
   const primary = copies[0] as Storage;
   const logger = resolved.logger.child({ backend: name });
+  const subscribers = new Set<MirrorEventListener>();
   const context: MirrorContext = {
     copies,
     name,
-    report: createEventReporter(logger, resolved.onEvent),
+    report: createEventReporter(logger, resolved.onEvent, subscribers),
     logger,
     bufferLimitBytes: resolved.bufferLimitBytes,
     repair: resolved.repair,
@@ -234,6 +247,22 @@ export function createMirroredStorage(options: MirroredStorageOptions): Mirrored
     async scrub(scrubOptions: ScrubOptions = {}): Promise<ScrubReport> {
       validatePrefix(scrubOptions.prefix ?? '', keyRules);
       return scrubMirror(context, scrubOptions);
+    },
+
+    subscribe(listener: MirrorEventListener): () => void {
+      if (typeof listener !== 'function') {
+        throw new CairnError({
+          code: 'INVALID_OPTIONS',
+          backend: name,
+          message: 'subscribe() takes a function that receives mirror events.',
+        });
+      }
+      // Wrapped so that subscribing the same function twice gives two independent subscriptions.
+      const subscription: MirrorEventListener = (event) => listener(event);
+      subscribers.add(subscription);
+      return () => {
+        subscribers.delete(subscription);
+      };
     },
   };
   return storage;

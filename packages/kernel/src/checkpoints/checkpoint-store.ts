@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import type { MirrorEvent } from '../storage/mirrored-storage-events.js';
+import type { StorageBody } from '../storage/storage.js';
+import type { CheckpointRecord } from './checkpoint-record.js';
+import type { JsonValue } from './json-value.js';
+import type { PruneReport, PruneRequest } from './retention.js';
+
+/** What every save takes besides the payload. */
+export interface SaveCommon {
+  /** The run saving it, `<pipeline>/<time id>`. */
+  readonly run: string;
+  /** The step it belongs to; a valid name (letters, digits, `_`, `-`, `.`). */
+  readonly step: string;
+  /** Plain JSON describing it (epoch, dataset, hyper-parameters); at most 64 KiB as YAML. */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** Finite numbers to rank and plot by (precision, recall, loss…). */
+  readonly metrics?: Readonly<Record<string, number>>;
+  /** Labels to filter by; each 1 to 200 characters, at most 100 tags. */
+  readonly tags?: readonly string[];
+  /**
+   * Cancels the save. Before the commit, nothing is committed and the payload is deleted;
+   * once the sidecar is being written the save completes (the commit is one small write).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** A state encoded by a codec (`json` unless `codec` names another). */
+export interface SaveState extends SaveCommon {
+  /** The state to encode. */
+  readonly state: unknown;
+  /** Name of a codec known to the store; default `json`. */
+  readonly codec?: string;
+  readonly contentType?: never;
+  readonly body?: never;
+  readonly file?: never;
+}
+
+/** Bytes or a stream of any size, stored as they are (codec `raw`), never held whole. */
+export interface SaveBody extends SaveCommon {
+  /** The payload. A stream is consumed once. */
+  readonly body: StorageBody;
+  /** Media type; default `application/octet-stream`. */
+  readonly contentType?: string;
+  readonly codec?: never;
+  readonly state?: never;
+  readonly file?: never;
+}
+
+/** A file streamed from disk (codec `raw`), never held whole. */
+export interface SaveFile extends SaveCommon {
+  /** Path of the file to store. */
+  readonly file: string;
+  /** Media type; default `application/octet-stream`. */
+  readonly contentType?: string;
+  readonly codec?: never;
+  readonly state?: never;
+  readonly body?: never;
+}
+
+/** What {@link CheckpointStore.save} takes: common fields and one kind of payload. */
+export type SaveInput = SaveState | SaveBody | SaveFile;
+
+/**
+ * Which checkpoint to read: one id, or the latest committed one of a step (optionally of one
+ * run).
+ */
+export type CheckpointSelector =
+  | { readonly id: string }
+  | { readonly step: string; readonly run?: string };
+
+/** Options of the reading methods. */
+export interface ReadOptions {
+  /** Cancels the read. */
+  readonly signal?: AbortSignal;
+}
+
+/** A copy problem a mirrored storage reported while a checkpoint was read. */
+export interface StorageProblem {
+  /** The mirror event's type: `copy-missing`, `copy-corrupt`, `copy-repaired`, … */
+  readonly problem: MirrorEvent['type'];
+  /** The storage key concerned (the sidecar's or the payload's). */
+  readonly key: string;
+  /** Which copy, e.g. `copy 0 (fs, primary)`. */
+  readonly copy: string;
+  /** A short account (digests, the error's message); never content. */
+  readonly detail?: string;
+  /** The mirror's event as it was reported. */
+  readonly event: MirrorEvent;
+}
+
+/** A checkpoint loaded and decoded. */
+export interface LoadedCheckpoint<State = unknown> {
+  /** Its sidecar. */
+  readonly record: CheckpointRecord;
+  /** The decoded state (a Buffer for `raw` checkpoints). */
+  readonly state: State;
+  /** What the mirror found wrong (and repaired) on the way; empty on plain storage. */
+  readonly problems: readonly StorageProblem[];
+}
+
+/** A checkpoint opened as a stream. */
+export interface OpenedCheckpoint {
+  /** Its sidecar. */
+  readonly record: CheckpointRecord;
+  /**
+   * The payload. It fails with `CORRUPT_DATA` instead of ending when its size or SHA-256
+   * differs from the sidecar's, so a consumer that waits for the end never accepts bad bytes.
+   * Consume it or `destroy()` it.
+   */
+  readonly body: Readable;
+  /** What the mirror found wrong (and repaired) while opening; empty on plain storage. */
+  readonly problems: readonly StorageProblem[];
+}
+
+/** A filter for {@link CheckpointStore.list}. */
+export interface ListQuery {
+  /** Only this step's checkpoints. */
+  readonly step?: string;
+  /** Only this run's checkpoints. */
+  readonly run?: string;
+  /** Cancels the listing. */
+  readonly signal?: AbortSignal;
+}
+
+/** A filter for {@link CheckpointStore.latest}. */
+export interface LatestQuery {
+  /** The step. */
+  readonly step: string;
+  /** Only this run's checkpoints. */
+  readonly run?: string;
+  /** Cancels the search. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Verified checkpoints on a {@link Storage}. A checkpoint is committed once its sidecar exists,
+ * and the sidecar is written only after the payload has been read back and its SHA-256 checked;
+ * every reading method sees committed checkpoints only and never returns bytes that fail their
+ * digest.
+ */
+export interface CheckpointStore {
+  /**
+   * Saves a checkpoint: writes the payload while hashing it, reads it back to check size and
+   * SHA-256, then creates the sidecar (create-only).
+   *
+   * @returns the committed sidecar.
+   * @throws `INVALID_OPTIONS` for a bad run id, step, metadata, metrics, tags or state;
+   *   `CORRUPT_DATA` when the read-back differs (the payload is deleted, nothing committed);
+   *   `ABORTED`; storage errors.
+   */
+  save(input: SaveInput): Promise<CheckpointRecord>;
+  /**
+   * The sidecar of checkpoint `id`, without touching the payload.
+   * @throws `NOT_FOUND` when it is not committed; `CORRUPT_DATA` when the sidecar is damaged.
+   */
+  get(id: string, options?: ReadOptions): Promise<CheckpointRecord>;
+  /** The newest committed checkpoint of a step (and run), or undefined. */
+  latest(query: LatestQuery): Promise<CheckpointRecord | undefined>;
+  /**
+   * Committed checkpoints, oldest first. Damaged sidecars are skipped with a warning in the
+   * log; payloads are never opened.
+   */
+  list(query?: ListQuery): AsyncIterable<CheckpointRecord>;
+  /**
+   * Reads, verifies and decodes a checkpoint with the codec its sidecar names. The payload is
+   * held in memory: use {@link CheckpointStore.open} or {@link CheckpointStore.restoreToFile}
+   * for large ones.
+   * @throws `NOT_FOUND`; `CORRUPT_DATA` naming the checkpoint and key when the bytes do not
+   *   match; `UNSUPPORTED` for a codec the store does not know.
+   */
+  load<State = unknown>(
+    selector: CheckpointSelector,
+    options?: ReadOptions,
+  ): Promise<LoadedCheckpoint<State>>;
+  /** Opens a checkpoint's payload as a stream verified as it is read. */
+  open(selector: CheckpointSelector, options?: ReadOptions): Promise<OpenedCheckpoint>;
+  /**
+   * Writes a checkpoint's payload to `path`: into a temporary file beside it, verified, synced
+   * and renamed over `path`, so `path` never holds bad or partial bytes.
+   */
+  restoreToFile(
+    selector: CheckpointSelector,
+    path: string,
+    options?: ReadOptions,
+  ): Promise<CheckpointRecord>;
+  /** Marks a checkpoint that this store's `prune` must never delete (e.g. the one resumed from). */
+  protect(id: string): void;
+  /** Deletes the checkpoints of one run and step that no retention rule keeps. */
+  prune(request: PruneRequest): Promise<PruneReport>;
+}

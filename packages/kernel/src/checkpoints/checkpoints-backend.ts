@@ -1,0 +1,2 @@
+/** The name checkpoint errors carry as their `backend`: `[cairn] [checkpoints] …`. */
+export const checkpointsBackend = 'checkpoints';

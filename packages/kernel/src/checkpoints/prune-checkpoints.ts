@@ -1,0 +1,89 @@
+import { abortedError } from '../errors/aborted-error.js';
+import { CairnError } from '../errors/cairn-error.js';
+import { checkpointKeys, parseRunId } from '../naming/layout.js';
+import { validateName } from '../naming/names.js';
+import type { CheckpointRecord } from './checkpoint-record.js';
+import { checkpointsBackend } from './checkpoints-backend.js';
+import { listRecords } from './discover-checkpoints.js';
+import {
+  decideRetention,
+  type PruneReport,
+  type PruneRequest,
+  protectedReason,
+  validateRetentionRules,
+} from './retention.js';
+import type { StoreContext } from './store-context.js';
+
+function invalid(message: string): CairnError {
+  return new CairnError({ code: 'INVALID_OPTIONS', backend: checkpointsBackend, message });
+}
+
+function validateRequest(request: PruneRequest) {
+  if (typeof request !== 'object' || request === null) {
+    throw invalid('prune() takes { run, step, keep: [rules…], protect?, dryRun? }.');
+  }
+  parseRunId(request.run);
+  validateName('step', request.step);
+  const rules = validateRetentionRules(request.keep);
+  const protect = request.protect ?? [];
+  if (!Array.isArray(protect) || protect.some((id) => typeof id !== 'string')) {
+    throw invalid('`protect` must be an array of checkpoint ids.');
+  }
+  if (request.dryRun !== undefined && typeof request.dryRun !== 'boolean') {
+    throw invalid('`dryRun` must be true or false.');
+  }
+  return { rules, protect: protect as readonly string[], dryRun: request.dryRun === true };
+}
+
+/**
+ * Deletes the committed checkpoints of one run and step that no rule keeps. Only the
+ * checkpoints listed at the start are candidates: one committed while pruning is never
+ * touched, nor is a payload without a sidecar (it may still be being written). Each deletion
+ * removes the sidecar first (uncommitting the checkpoint) and then the payload, so a prune
+ * that stops half-way leaves at worst an invisible payload, never a sidecar without its bytes.
+ */
+export async function pruneCheckpoints(
+  context: StoreContext,
+  request: PruneRequest,
+): Promise<PruneReport> {
+  const { rules, protect, dryRun } = validateRequest(request);
+  const { signal } = request;
+  const records: CheckpointRecord[] = [];
+  for await (const record of listRecords(context, {
+    step: request.step,
+    run: request.run,
+    ...(signal === undefined ? {} : { signal }),
+  })) {
+    records.push(record);
+  }
+  const protectedIds = new Set([...protect, ...context.protectedIds]);
+  const decision = decideRetention(records, rules, protectedIds);
+  const kept = decision.kept.map(({ record, reasons }) => ({ id: record.id, reasons }));
+  const deleted: { id: string; size: number }[] = [];
+  for (const record of decision.deleted) {
+    // protect() may be called while a prune runs (a resume picking its checkpoint).
+    if (context.protectedIds.has(record.id)) {
+      kept.push({ id: record.id, reasons: [protectedReason] });
+      continue;
+    }
+    if (!dryRun) {
+      if (signal?.aborted) {
+        throw abortedError(checkpointsBackend, signal.reason, `Pruning step "${request.step}"`, {
+          when: `after deleting ${deleted.length} checkpoint(s)`,
+          hint: 'Every checkpoint not yet deleted is intact; prune again to finish.',
+          details: { deleted: deleted.map((entry) => entry.id) },
+        });
+      }
+      const keys = checkpointKeys(record.id);
+      await context.storage.delete(keys.sidecar);
+      await context.storage.delete(keys.payload);
+    }
+    deleted.push({ id: record.id, size: record.size });
+  }
+  kept.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+  context.logger.info(
+    { run: request.run, step: request.step, dryRun, kept: kept.length, deleted: deleted.length },
+    dryRun ? 'checkpoint prune (dry run)' : 'checkpoints pruned',
+  );
+  return { dryRun, kept, deleted };
+}
