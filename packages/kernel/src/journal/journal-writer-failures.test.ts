@@ -173,11 +173,12 @@ describe('journal writer failures', () => {
     const logger: Logger = {
       debug: () => {},
       info: () => {},
-      warn: (fields: object, message?: string) =>
-        warnings.push(`${message} ${JSON.stringify(fields)}`),
+      warn: (fields: object | string, message?: string) => {
+        warnings.push(`${message} ${JSON.stringify(fields)}`);
+      },
       error: () => {},
       child: () => logger,
-    } as Logger;
+    };
     const writer = await openJournalWriter({ storage, run, clock, logger, flushIntervalMs: 100 });
     storage.script.push('fail');
     writer.append(heartbeat);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runKeys } from '../naming/layout.js';
 import { createManualClock } from '../retry/manual-clock.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
+import type { Storage } from '../storage/storage.js';
 import {
   heartbeat,
   journalTestRun as run,
@@ -20,7 +21,7 @@ import { maxJournalEntryBytes, openJournalWriter } from './journal-writer.js';
 const keys = runKeys(run);
 const never = 3_600_000;
 
-async function readAllEntries(storage = createMemoryStorage()): Promise<JournalEntry[]> {
+async function readAllEntries(storage: Storage): Promise<JournalEntry[]> {
   const entries: JournalEntry[] = [];
   for await (const entry of readJournal(storage, run)) entries.push(entry);
   return entries;
