@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { runKeys } from '../naming/layout.js';
 import { createManualClock } from '../retry/manual-clock.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
+import type { Storage } from '../storage/storage.js';
 import {
   heartbeat,
   journalTestRun as run,
@@ -99,6 +100,22 @@ describe('journal writer failures', () => {
     expect((await rejection(writer.flush())).code).toBe('CONFLICT');
     expect((await rejection(writer.close())).code).toBe('CONFLICT');
     expect(await memory.head(keys.journalSegment(2))).toBeUndefined();
+  });
+
+  it('does not overwrite another writer on a backend without conditional writes', async () => {
+    const memory = createMemoryStorage();
+    const storage: Storage = {
+      ...memory,
+      capabilities: { ...memory.capabilities, conditionalWrites: false },
+      // Like a backend that ignores ifNoneMatch.
+      put: (key, body, { ifNoneMatch: _ignored, ...options } = {}) =>
+        memory.put(key, body, options),
+    };
+    const writer = await openJournalWriter({ storage, run, flushIntervalMs: never });
+    writer.append(heartbeat);
+    await memory.put(keys.journalSegment(1), 'someone else\n');
+    expect((await rejection(writer.flush())).code).toBe('CONFLICT');
+    expect(await storedLines(memory, keys.journalSegment(1))).toEqual(['someone else']);
   });
 
   it('refuses to start over a run that already has a journal unless resuming', async () => {

@@ -148,6 +148,14 @@ describe('openJournalWriter', () => {
       'INVALID_OPTIONS',
     );
     expect(huge.message).toContain('its own object');
+    const badClock = await openJournalWriter({
+      storage: createMemoryStorage(),
+      run,
+      now: () => Number.NaN,
+    });
+    expect(expectCairnError(() => badClock.append(heartbeat), 'INVALID_OPTIONS').message).toContain(
+      'now',
+    );
     expect(writer.buffered).toBe(0);
     expect(writer.append(heartbeat).seq).toBe(1);
     await writer.close();
@@ -203,6 +211,24 @@ describe('openJournalWriter', () => {
       ok: true,
       entries: 10,
     });
+  });
+
+  it('flushes a full buffer as soon as the write in flight ends, without waiting for the timer', async () => {
+    const clock = createManualClock();
+    const gate = createGate();
+    const storage = scriptedStorage(createMemoryStorage());
+    storage.hold = gate;
+    const writer = await openJournalWriter({ storage, run, clock, maxBufferedEntries: 2 });
+    writer.append(heartbeat);
+    writer.append(heartbeat);
+    await gate.reached;
+    writer.append(heartbeat);
+    writer.append(heartbeat);
+    gate.open();
+    await expect.poll(() => writer.head.entries).toBe(4);
+    expect(clock.now()).toBe(0);
+    expect(storage.puts).toHaveLength(2);
+    await writer.close();
   });
 
   it('coalesces concurrent flushes and writes what arrives meanwhile in the next segment', async () => {

@@ -182,6 +182,15 @@ function createJournalWriter(
 
   async function write(segment: FrozenSegment): Promise<void> {
     try {
+      // A backend that cannot create-only still must not overwrite another writer's segment:
+      // looking first narrows the race to the moment between head and put.
+      if (!storage.capabilities.conditionalWrites && (await storage.head(segment.key))) {
+        throw new CairnError({
+          code: 'PRECONDITION_FAILED',
+          backend: journalBackendName,
+          message: `Journal segment "${segment.key}" already exists.`,
+        });
+      }
       await storage.put(segment.key, segment.body, {
         ifNoneMatch: '*',
         expectedSha256: segment.sha256,
@@ -254,9 +263,7 @@ function createJournalWriter(
 
   function flushInBackground(): void {
     flush().then(
-      () => {
-        if (appendedSeq > durable.entries) schedule();
-      },
+      () => flushSoon(),
       (error: unknown) => {
         logger.warn(
           { run, error: error instanceof Error ? error.message : String(error) },
@@ -265,6 +272,17 @@ function createJournalWriter(
         if (conflict === undefined) schedule();
       },
     );
+  }
+
+  /** Flushes at once when a segment's worth is waiting, else within the interval. */
+  function flushSoon(): void {
+    if (closed) return;
+    if (lines.length >= options.maxBufferedEntries && writing === undefined && !lastWriteFailed) {
+      stopTimer();
+      flushInBackground();
+    } else if (appendedSeq > durable.entries) {
+      schedule();
+    }
   }
 
   function schedule(): void {
@@ -299,12 +317,18 @@ function createJournalWriter(
           `the event is not valid: ${describeIssues(parsed.error.issues, 'event')}`,
         );
       }
+      const milliseconds = options.now();
+      if (!Number.isFinite(milliseconds)) {
+        throw invalidEvent(
+          `the now option returned ${String(milliseconds)}, not a time in milliseconds`,
+        );
+      }
       let line: string;
       try {
         line = JSON.stringify({
           v: journalFormatVersion,
           seq: appendedSeq + 1,
-          time: new Date(options.now()).toISOString(),
+          time: new Date(milliseconds).toISOString(),
           prev: appendedHash,
           event: parsed.data,
         });
@@ -319,12 +343,7 @@ function createJournalWriter(
       appendedSeq += 1;
       appendedHash = journalHashOf(line);
       lines.push(line);
-      if (lines.length >= options.maxBufferedEntries && writing === undefined && !lastWriteFailed) {
-        stopTimer();
-        flushInBackground();
-      } else {
-        schedule();
-      }
+      flushSoon();
       // Parsed back from the line so the caller holds what readers will read (JSON drops
       // undefined, turns dates into strings).
       return JSON.parse(line) as JournalEntry;
