@@ -1,0 +1,153 @@
+import type {
+  CheckpointRecord,
+  CheckpointStore,
+  PruneReport,
+  RetentionRule,
+  SaveInput,
+} from '../checkpoints/index.js';
+import type { EnvironmentLevel } from '../environment/environment-record.js';
+import type { ItemContext, MapItemsResult } from '../items/index.js';
+import type { JournalEntry } from '../journal/journal-events.js';
+import type { Logger } from '../logging/logger.js';
+import type { TimeIdGenerator } from '../naming/time-id.js';
+import type { RetryPolicy, RetryPolicyOptions } from '../retry/index.js';
+import type { Storage } from '../storage/storage.js';
+
+/** Options for {@link StepContext.map}. */
+export interface StepMapOptions {
+  /** Items run at once; default the run's `concurrency` (4). */
+  readonly concurrency?: number;
+  /** Per-item retry policy; default the run's `retry`. */
+  readonly retry?: RetryPolicyOptions | RetryPolicy;
+  /**
+   * A parameter sweep: named lists of values whose combinations are handed to items
+   * round-robin (item i gets combination i modulo the number of combinations).
+   */
+  readonly grid?: Readonly<Record<string, readonly unknown[]>>;
+  /** On resume, run again the items whose last attempt failed; default true. */
+  readonly retryFailed?: boolean;
+  /** Needed when one step maps more than once: tells the item sets apart in storage. */
+  readonly name?: string;
+}
+
+/** Checkpoints of the current run and step. */
+export interface StepCheckpoints {
+  /** Saves a checkpoint of this run and step (e.g. each epoch of a training step). */
+  save(input: StepSaveInput): Promise<CheckpointRecord>;
+  /** The latest committed checkpoint of this run and step, if any (for resuming inside a step). */
+  latest(): Promise<CheckpointRecord | undefined>;
+  /** Loads a checkpoint by id, verified. */
+  load<T = unknown>(id: string): Promise<T>;
+  /** Applies retention rules to this run and step's checkpoints. */
+  prune(
+    keep: readonly RetentionRule[],
+    options?: { readonly dryRun?: boolean },
+  ): Promise<PruneReport>;
+}
+
+/** What {@link StepCheckpoints.save} takes: a save without run and step. */
+export type StepSaveInput = SaveInput extends infer Input
+  ? Input extends unknown
+    ? Omit<Input, 'run' | 'step'>
+    : never
+  : never;
+
+/** What a step's function receives. */
+export interface StepContext<Outputs> {
+  /** Outputs of the steps before this one, by name (loaded from checkpoints when resumed). */
+  readonly outputs: Outputs;
+  /** The step's name. */
+  readonly step: string;
+  /** The run: its id, its attempt, and whether this attempt resumed it. */
+  readonly run: { readonly id: string; readonly attempt: number; readonly resumed: boolean };
+  /** Aborted on Ctrl+C/SIGTERM or when the run is lost: stop early, keep what is done. */
+  readonly signal: AbortSignal;
+  /** The run's logger. */
+  readonly logger: Logger;
+  /**
+   * Runs `worker` over `items` with bounded concurrency; each item's result is stored as it
+   * finishes, a failing item is recorded and the rest go on, and a resumed step runs only the
+   * missing (and failed) items. Results come back in input order.
+   */
+  map<Item, Result>(
+    items: readonly Item[],
+    worker: (item: Item, context: ItemContext) => Promise<Result>,
+    options?: StepMapOptions,
+  ): Promise<MapItemsResult<Result>>;
+  /** Reports progress of a step that does not use `map` (`step-progress` events). */
+  progress(done: number, total: number): void;
+  /** Checkpoints of this run and step. */
+  readonly checkpoints: StepCheckpoints;
+  /** Adds a `custom` event to the run's journal. */
+  emit(name: string, data?: unknown): void;
+}
+
+/** A step: a name and the function that computes its output. */
+export interface StepDefinition {
+  /** The step's name (a key segment: letters, digits, `_`, `-`, `.`). */
+  readonly name: string;
+  /** Computes the output from the earlier outputs. The output must be JSON-like. */
+  readonly run: (context: StepContext<Record<string, unknown>>) => unknown;
+}
+
+/** Options for {@link Pipeline.run}. */
+export interface RunPipelineOptions {
+  /** Where checkpoints, runs and journals live. */
+  readonly storage: Storage;
+  /**
+   * `true` (default): continue the latest run of this pipeline unless it completed;
+   * a run id: continue that run; `false`: always start a new run.
+   */
+  readonly resume?: boolean | string;
+  /** Take over a run whose heartbeat is still fresh (its process is known dead). */
+  readonly force?: boolean;
+  /** Stops the run as INTERRUPTED, keeping what finished. */
+  readonly signal?: AbortSignal;
+  /**
+   * Handle SIGINT/SIGTERM (and uncaught errors) for the duration of the run: the first signal
+   * finishes what is in flight and ends the run INTERRUPTED; a second one exits at once.
+   */
+  readonly handleSignals?: boolean;
+  /** Environment capture level (0–3); default 1. */
+  readonly environment?: EnvironmentLevel;
+  /** Where git and package versions are read from; default the current directory. */
+  readonly projectDirectory?: string;
+  /** Default item concurrency of `map`; default 4. */
+  readonly concurrency?: number;
+  /** Default per-item retry policy of `map`. */
+  readonly retry?: RetryPolicyOptions | RetryPolicy;
+  /** Heartbeat interval of the run record. */
+  readonly heartbeatIntervalMs?: number;
+  /** How often the journal writes what was appended. */
+  readonly journalFlushIntervalMs?: number;
+  /** Called with every journal entry as it is appended. */
+  readonly onEntry?: (entry: JournalEntry) => void;
+  /** Human-readable lines (what was skipped on resume, how it ended). Default: none. */
+  readonly print?: (line: string) => void;
+  /** Logger; silent by default. */
+  readonly logger?: Logger;
+  /** Time source in milliseconds. */
+  readonly now?: () => number;
+  /** Id source. */
+  readonly timeIds?: TimeIdGenerator;
+  /** Extra checkpoint-store settings (codecs). */
+  readonly checkpointStore?: (storage: Storage) => CheckpointStore;
+}
+
+/** How a pipeline run ended (a FAILED run throws instead). */
+export interface PipelineResult<Outputs> {
+  /** The run id. */
+  readonly run: string;
+  /** The attempt that just ended. */
+  readonly attempt: number;
+  /** COMPLETED, or INTERRUPTED when stopped by a signal or abort. */
+  readonly state: 'COMPLETED' | 'INTERRUPTED';
+  /** The outputs computed or loaded so far. */
+  readonly outputs: Partial<Outputs>;
+  /** Steps loaded from checkpoints instead of run, in order. */
+  readonly skipped: readonly { readonly step: string; readonly checkpoint: string }[];
+  /** Why it was interrupted (`SIGINT`, `SIGTERM`, `aborted`). */
+  readonly reason?: string;
+  /** 0 when completed; 130 for SIGINT, 143 for SIGTERM, 130 for other interruptions. */
+  readonly exitCode: number;
+}

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { isCairnError } from '../errors/cairn-error.js';
+import type { JournalEntry } from '../journal/journal-events.js';
+import { readJournal } from '../journal/journal-reader.js';
+import { readRun } from '../runs/run-status.js';
+import { createMemoryStorage } from '../storage/memory-storage.js';
+import type { Storage } from '../storage/storage.js';
+import { rejection } from '../testing/rejection.js';
+import { definePipeline } from './define-pipeline.js';
+import { findResumePoint } from './resume-point.js';
+
+const quiet = { environment: 0 as const };
+
+async function events(storage: Storage, run: string): Promise<JournalEntry['event'][]> {
+  const all: JournalEntry['event'][] = [];
+  for await (const entry of readJournal(storage, run)) all.push(entry.event);
+  return all;
+}
+
+describe('pipelines', () => {
+  it('runs steps in order, each receiving the earlier outputs, and checkpoints every output', async () => {
+    const storage = createMemoryStorage();
+    const seen: unknown[] = [];
+    const pipeline = definePipeline('research')
+      .step('generate', () => [1, 2, 3])
+      .step('square', ({ outputs }) => outputs.generate.map((value) => value * value))
+      .step('sum', ({ outputs }) => {
+        seen.push(outputs);
+        return outputs.square.reduce((total, value) => total + value, 0);
+      });
+    const result = await pipeline.run({ storage, ...quiet });
+    expect(result).toMatchObject({ state: 'COMPLETED', exitCode: 0, attempt: 1, skipped: [] });
+    expect(result.outputs.sum).toBe(14);
+    expect(seen).toEqual([{ generate: [1, 2, 3], square: [1, 4, 9] }]);
+    const run = await readRun(storage, result.run);
+    expect(run?.state).toBe('COMPLETED');
+    expect(run?.record.steps.map((step) => [step.name, step.state])).toEqual([
+      ['generate', 'COMPLETED'],
+      ['square', 'COMPLETED'],
+      ['sum', 'COMPLETED'],
+    ]);
+    const types = (await events(storage, result.run)).map((event) => event.type);
+    expect(types.filter((type) => type === 'checkpoint-saved')).toHaveLength(3);
+    expect(types.at(-1)).toBe('run-finished');
+  });
+
+  it('a failing step marks the run FAILED with an error record; the rerun resumes at that step', async () => {
+    const storage = createMemoryStorage();
+    const calls: string[] = [];
+    let failCompress = true;
+    const pipeline = definePipeline('flaky')
+      .step('generate', () => {
+        calls.push('generate');
+        return { candidates: ['a', 'b'] };
+      })
+      .step('compress', ({ outputs }) => {
+        calls.push('compress');
+        if (failCompress) throw new Error('compressor crashed');
+        return outputs.generate.candidates.join('+');
+      })
+      .step('report', ({ outputs }) => {
+        calls.push('report');
+        return `report of ${outputs.compress}`;
+      });
+
+    const failure = await rejection(pipeline.run({ storage, ...quiet }));
+    expect(failure.code).toBe('STEP_FAILED');
+    expect(failure.message).toContain('Step "compress"');
+    expect(failure.message).toContain('compressor crashed');
+    expect((failure.cause as Error).message).toBe('compressor crashed');
+    const runId = String(failure.details?.run);
+    const failed = await readRun(storage, runId);
+    expect(failed?.state).toBe('FAILED');
+    const errorRecord = failed?.record.error?.record;
+    expect(errorRecord).toBeDefined();
+    expect((await storage.head(String(errorRecord)))?.size).toBeGreaterThan(0);
+
+    failCompress = false;
+    const lines: string[] = [];
+    const result = await pipeline.run({ storage, ...quiet, print: (line) => lines.push(line) });
+    expect(result).toMatchObject({ run: runId, attempt: 2, state: 'COMPLETED' });
+    expect(result.skipped.map((step) => step.step)).toEqual(['generate']);
+    expect(result.outputs.report).toBe('report of a+b');
+    expect(calls).toEqual(['generate', 'compress', 'compress', 'report']);
+    expect(lines.join('\n')).toContain('Skipped generate');
+
+    // The latest run completed: the next run is a new one.
+    const third = await pipeline.run({ storage, ...quiet });
+    expect(third.run).not.toBe(runId);
+    expect(third.attempt).toBe(1);
+  });
+
+  it('an abort mid-map keeps finished items; the rerun runs each missing item exactly once', async () => {
+    const storage = createMemoryStorage();
+    const items = Array.from({ length: 40 }, (_, index) => index);
+    const runs = new Map<number, number>();
+    const controller = new AbortController();
+    const pipeline = definePipeline('items').step('generate', async ({ map }) => {
+      const result = await map(
+        items,
+        async (item, context) => {
+          runs.set(item, (runs.get(item) ?? 0) + 1);
+          if (item === 10) controller.abort();
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (context.signal.aborted && item > 12) throw context.signal.reason;
+          return item * 2;
+        },
+        { concurrency: 3 },
+      );
+      return result.values;
+    });
+    const first = await pipeline.run({ storage, ...quiet, signal: controller.signal });
+    expect(first.state).toBe('INTERRUPTED');
+    expect(first.exitCode).toBe(130);
+    expect((await readRun(storage, first.run))?.record.steps[0]?.state).toBe('INTERRUPTED');
+    const ranFirst = [...runs.keys()].length;
+    expect(ranFirst).toBeLessThan(items.length);
+
+    const second = await pipeline.run({ storage, ...quiet });
+    expect(second).toMatchObject({ run: first.run, state: 'COMPLETED' });
+    expect(second.outputs.generate).toEqual(items.map((item) => item * 2));
+    // Every item ran, and none that finished the first time ran again.
+    expect([...runs.keys()].sort((a, b) => a - b)).toEqual(items);
+    const finishedTwice = [...runs.entries()].filter(([, count]) => count > 1);
+    for (const [item] of finishedTwice) expect(item).toBeGreaterThan(12);
+  });
+
+  it('refuses to resume a run another live process is running, and finds the resume point', async () => {
+    const storage = createMemoryStorage();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pipeline = definePipeline('busy')
+      .step('first', () => 1)
+      .step('wait', async () => {
+        await gate;
+        return 2;
+      });
+    const running = pipeline.run({ storage, ...quiet });
+    let point = await findResumePoint({ storage, pipeline: 'busy', steps: ['first', 'wait'] });
+    for (let tries = 0; point.action !== 'busy' && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      point = await findResumePoint({ storage, pipeline: 'busy', steps: ['first', 'wait'] });
+    }
+    expect(point.action).toBe('busy');
+    const conflict = await rejection(pipeline.run({ storage, ...quiet }));
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.message).toContain('still running');
+    release();
+    expect((await running).state).toBe('COMPLETED');
+    expect((await findResumePoint({ storage, pipeline: 'busy', steps: ['first'] })).action).toBe(
+      'new',
+    );
+  });
+
+  it('SIGINT while handling signals ends the run INTERRUPTED with exit code 130', async () => {
+    const storage = createMemoryStorage();
+    const pipeline = definePipeline('signals')
+      .step('one', () => 'done')
+      .step('two', async ({ signal }) => {
+        process.emit('SIGINT');
+        if (signal.aborted) throw signal.reason;
+        return 'not reached';
+      })
+      .step('three', () => 'never');
+    const listenersBefore = process.listenerCount('SIGINT');
+    const result = await pipeline.run({ storage, ...quiet, handleSignals: true });
+    expect(result).toMatchObject({ state: 'INTERRUPTED', reason: 'SIGINT', exitCode: 130 });
+    expect(result.outputs).toEqual({ one: 'done' });
+    expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
+    const record = (await readRun(storage, result.run))?.record;
+    expect(record).toMatchObject({ state: 'INTERRUPTED', reason: 'SIGINT' });
+  });
+
+  it('refuses duplicate step names and bad names, and a step that maps twice without a name', async () => {
+    const storage = createMemoryStorage();
+    const duplicate = await rejection(
+      definePipeline('dup')
+        .step('a', () => 1)
+        .step('a', () => 2)
+        .run({ storage, ...quiet }),
+    );
+    expect(duplicate.code).toBe('INVALID_OPTIONS');
+    expect(() => definePipeline('x').step('no spaces', () => 1)).toThrow(/not valid/);
+    const twice = await rejection(
+      definePipeline('twice')
+        .step('a', async ({ map }) => {
+          await map([1], async (item) => item);
+          await map([2], async (item) => item);
+        })
+        .run({ storage, ...quiet }),
+    );
+    expect(twice.code).toBe('STEP_FAILED');
+    expect(isCairnError(twice.cause, 'INVALID_OPTIONS')).toBe(true);
+  });
+});
