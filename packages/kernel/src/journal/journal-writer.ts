@@ -131,7 +131,7 @@ function createJournalWriter(
       return new CairnError({
         code: 'CONFLICT',
         backend: journalBackendName,
-        message: `The journal of run ${run} is no longer written by this writer: ${conflict.message}`,
+        message: `The journal of run ${run} is no longer written by this writer: ${conflict.message.replace(/^\[cairn\] \[journal\] /, '')}`,
         details: { run },
         cause: conflict,
       });
