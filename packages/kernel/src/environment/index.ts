@@ -1,1 +1,34 @@
-export {};
+export {
+  captureEnvironment,
+  type EnvironmentCapture,
+} from './capture-environment.js';
+export {
+  type CaptureEnvironmentOptions,
+  captureEnvironmentOptionsSchema,
+  defaultGitTimeoutMs,
+  defaultMaxDiffBytes,
+} from './capture-environment-options.js';
+export * from './environment-record.js';
+export { isHighEntropyToken } from './high-entropy.js';
+export {
+  type RedactEnvironmentVariablesOptions,
+  type RedactedEnvironmentVariables,
+  redactEnvironmentVariables,
+} from './redact-environment-variables.js';
+export { isSecretVariableName } from './secret-names.js';
+export {
+  findSecrets,
+  looksSecret,
+  redactedMarker,
+  type ScrubResult,
+  type SecretShapeKind,
+  type SecretSpan,
+  scrubSecretShapes,
+} from './secret-shapes.js';
+export {
+  readEnvironment,
+  readGitDiff,
+  type StoredEnvironment,
+  type StoreEnvironmentOptions,
+  storeEnvironment,
+} from './store-environment.js';
