@@ -2,6 +2,7 @@ import type { CairnError } from '../errors/cairn-error.js';
 import { type ItemRecord, readItemRecord } from '../items/item-record.js';
 import { type ItemSegment, readItemSegment } from '../items/item-segment.js';
 import type { JournalEvent, JournalEventOf, JournalEventType } from '../journal/journal-events.js';
+import type { Logger } from '../logging/logger.js';
 import { runKeys, sequenceOfKey } from '../naming/layout.js';
 import { createMemoryStorage, type MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
@@ -142,4 +143,28 @@ export function eventsOf<Type extends JournalEventType>(
 /** Lets every already-settled promise callback run (one macrotask turn). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A warning as a {@link recordingLogger} keeps it. */
+export interface RecordedWarning {
+  readonly fields: object;
+  readonly message: string | undefined;
+}
+
+/** A logger that keeps its warnings (its other levels are silent). */
+export function recordingLogger(): { logger: Logger; warnings: RecordedWarning[] } {
+  const warnings: RecordedWarning[] = [];
+  const ignore = () => {};
+  const logger: Logger = {
+    debug: ignore,
+    info: ignore,
+    warn: (fields: object | string, message?: string) => {
+      warnings.push(
+        typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message },
+      );
+    },
+    error: ignore,
+    child: () => logger,
+  };
+  return { logger, warnings };
 }
