@@ -20,6 +20,9 @@ const packageNamePattern = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~
 
 type Manifest = Record<string, unknown>;
 
+/** What an unreadable manifest reads as: no fields, so nothing is recorded from it. */
+const invalidManifest: Manifest = Object.freeze({});
+
 async function readManifest(file: string): Promise<Manifest | undefined> {
   let text: string;
   try {
@@ -31,9 +34,9 @@ async function readManifest(file: string): Promise<Manifest | undefined> {
     const parsed: unknown = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
       ? (parsed as Manifest)
-      : {};
+      : invalidManifest;
   } catch {
-    return {};
+    return invalidManifest;
   }
 }
 
@@ -89,6 +92,11 @@ export async function readInstalledPackages(projectDirectory: string): Promise<P
     return { project: { directory: projectDirectory }, packages: [], warnings };
   }
   const { file, manifest } = found;
+  if (manifest === invalidManifest) {
+    warnings.push(
+      `${file} is not a valid JSON object, so no package versions are recorded. Fix its syntax to record them.`,
+    );
+  }
   const name = stringField(manifest, 'name');
   const version = stringField(manifest, 'version');
   const project: ProjectFacts = {
