@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark } from './benchmark.js';
+import { checkpointSaveLoadBenchmark } from './benchmarks/checkpoint-save-load.js';
+import { checkpointStreamBenchmark } from './benchmarks/checkpoint-stream.js';
 import { fsListBenchmark } from './benchmarks/fs-list.js';
 import { memoryListPageBenchmark } from './benchmarks/memory-list-page.js';
 import { mirroredBenchmark } from './benchmarks/mirrored.js';
@@ -17,9 +19,12 @@ const benchmarks: readonly Benchmark[] = [
   fsListBenchmark,
   memoryListPageBenchmark,
   mirroredBenchmark,
+  checkpointSaveLoadBenchmark,
+  checkpointStreamBenchmark,
 ];
 
-// Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror.
+// Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror, or
+// `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks.
 const filter = process.argv[2]?.toLowerCase();
 const selected = benchmarks.filter(
   (benchmark) => filter === undefined || benchmark.name.includes(filter),

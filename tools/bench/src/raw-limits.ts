@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, open, readdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -71,4 +72,41 @@ export async function listFilesSorted(root: string, stat: boolean): Promise<stri
     await Promise.all(Array.from({ length: statConcurrency }, worker));
   }
   return paths.map((path) => path.slice(root.length + 1)).sort();
+}
+
+/**
+ * The shell's way to store and verify a file: `cat source > target && sha256sum target`, two
+ * spawned processes, with `sync target` (an `fsync` of the file) between them when `durable`.
+ *
+ * @returns the hex SHA-256 that `sha256sum` printed.
+ * @throws Error with the shell's stderr when the pipeline fails.
+ */
+export function catThenSha256sum(
+  source: string,
+  target: string,
+  durable: boolean,
+): Promise<string> {
+  const script = durable
+    ? 'cat "$1" > "$2" && sync "$2" && sha256sum "$2"'
+    : 'cat "$1" > "$2" && sha256sum "$2"';
+  return new Promise((resolve, reject) => {
+    // Paths go in as positional parameters, never spliced into the script.
+    const child = spawn('sh', ['-c', script, 'raw-pipeline', source, target], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let errors = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      errors += text;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const digest = /^[0-9a-f]{64}/.exec(output)?.[0];
+      if (code === 0 && digest !== undefined) resolve(digest);
+      else reject(new Error(`"${script}" exited with ${code}: ${errors.trim() || output.trim()}`));
+    });
+  });
 }
