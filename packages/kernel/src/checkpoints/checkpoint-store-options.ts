@@ -76,11 +76,17 @@ export interface CheckpointStoreOptions {
 
 /** Options after validation, with defaults applied. */
 export interface ResolvedCheckpointStoreOptions {
+  /** Where checkpoints live. */
   readonly storage: Storage;
+  /** The built-in codecs and the caller's. */
   readonly codecs: CodecRegistry;
+  /** Makes the time part of checkpoint ids. */
   readonly timeIds: TimeIdGenerator;
+  /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /** Where the store logs. */
   readonly logger: Logger;
+  /** The journal event listener, if any. */
   readonly onEvent: ((event: JournalEvent) => void) | undefined;
 }
 

@@ -95,6 +95,10 @@ describe('codec registry', () => {
     expect(() => createCodecRegistry([upper, upper])).toThrow(/given twice/);
   });
 
+  it('refuses a codec without a usable content type', () => {
+    expect(() => createCodecRegistry([{ ...upper, contentType: '' }])).toThrow(/content type ""/);
+  });
+
   it('refuses a codec name that is not a plain word', () => {
     expect(() => createCodecRegistry([{ ...upper, name: 'a/b' }])).toThrow(/not valid/);
     expect(() => createCodecRegistry([{ ...upper, name: '' }])).toThrow(/not valid/);

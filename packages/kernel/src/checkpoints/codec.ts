@@ -103,6 +103,13 @@ export function createCodecRegistry(extra: readonly Codec[] = []): CodecRegistry
         message: `Codec name ${JSON.stringify(codec.name)} is not valid: use 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit.`,
       });
     }
+    if (!/^[\x21-\x7e][\x20-\x7e]{0,199}$/.test(codec.contentType)) {
+      throw new CairnError({
+        code: 'INVALID_OPTIONS',
+        backend: checkpointsBackend,
+        message: `Codec "${codec.name}" has content type ${JSON.stringify(codec.contentType)}; give a media type in printable ASCII, e.g. "application/json".`,
+      });
+    }
     if (byName.has(codec.name)) {
       throw new CairnError({
         code: 'INVALID_OPTIONS',

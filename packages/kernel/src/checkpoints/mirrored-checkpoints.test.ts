@@ -96,6 +96,30 @@ describe('checkpoints on a mirrored storage', () => {
     );
   });
 
+  it('reports a sidecar repaired while finding the latest checkpoint of a step', async () => {
+    const { store, primary, keys, good } = await savedOnMirror();
+    primary.corrupt(keys.sidecar, flipBit(good.sidecar, 5));
+    const loaded = await store.load({ step: 'gen' });
+    expect(loaded.problems.map((problem) => [problem.problem, problem.key])).toEqual([
+      ['copy-corrupt', keys.sidecar],
+      ['copy-repaired', keys.sidecar],
+    ]);
+    expect((await bytesAt(primary, keys.sidecar)).equals(good.sidecar)).toBe(true);
+  });
+
+  it('leaves out problems of other checkpoints met on the way to the latest', async () => {
+    const { store, primary, backup, clock, record } = await savedOnMirror();
+    await clock.advance(1000);
+    const newer = await store.save({ run: testRun, step: 'gen', state: 'newer' });
+    const newerSidecar = checkpointKeys(newer.id).sidecar;
+    const bytes = await bytesAt(primary, newerSidecar);
+    primary.corrupt(newerSidecar, flipBit(bytes, 3));
+    backup.corrupt(newerSidecar, flipBit(bytes, 4));
+    const loaded = await store.load({ step: 'gen' });
+    expect(loaded.record.id).toBe(record.id);
+    expect(loaded.problems).toEqual([]);
+  });
+
   it('open reports the problems the mirror found before handing over the body', async () => {
     const { store, primary, keys, good } = await savedOnMirror();
     await primary.delete(keys.payload);

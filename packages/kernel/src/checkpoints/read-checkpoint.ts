@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import { checkpointKeys, parseCheckpointId } from '../naming/layout.js';
+import { checkpointKeys, parseCheckpointId, stepCheckpointsPrefix } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
 import type {
@@ -82,30 +82,34 @@ async function openWatched(
 ): Promise<OpenedCheckpoint & { readonly watch: ProblemWatch }> {
   const { signal } = options;
   const checked = checkSelector(selector);
-  // Watched from the start when the id is known, so sidecar repairs are reported too.
-  let watch =
-    'id' in checked
-      ? watchStorageProblems(context, checked.id, Object.values(checkpointKeys(checked.id)))
-      : undefined;
+  const watch = watchStorageProblems(
+    context,
+    'id' in checked ? checkpointFolder(checked.id) : stepCheckpointsPrefix(checked.step),
+  );
   try {
     const record = await resolveSelector(context, checked, signal);
-    watch ??= watchStorageProblems(context, record.id, [checkpointKeys(record.id).payload]);
-    const key = checkpointKeys(record.id).payload;
+    const keys = checkpointKeys(record.id);
+    watch.focus(record.id, [keys.sidecar, keys.payload]);
     let opened: Awaited<ReturnType<StoreContext['storage']['get']>>;
     try {
-      opened = await context.storage.get(key, signal === undefined ? {} : { signal });
+      opened = await context.storage.get(keys.payload, signal === undefined ? {} : { signal });
     } catch (error) {
-      throw payloadError(record, key, error);
+      throw payloadError(record, keys.payload, error);
     }
-    const verifier = new PayloadVerifier(record, key);
+    const verifier = new PayloadVerifier(record, keys.payload);
     pipeline(opened.body, verifier, () => {
       // The consumer sees any failure on the stream it was given.
     });
     return { record, body: verifier, problems: watch.problems, watch };
   } catch (error) {
-    watch?.stop();
+    watch.stop();
     throw error;
   }
+}
+
+function checkpointFolder(id: string): string {
+  const { sidecar } = checkpointKeys(id);
+  return sidecar.slice(0, sidecar.lastIndexOf('/') + 1);
 }
 
 function payloadError(record: CheckpointRecord, key: string, error: unknown): CairnError {

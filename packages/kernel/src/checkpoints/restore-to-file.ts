@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
@@ -33,12 +33,12 @@ export async function restoreToFile(
     path.dirname(target),
     `.${path.basename(target)}.${randomBytes(6).toString('hex')}.cairn-restore`,
   );
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(temporary, 'wx');
     for await (const chunk of body) {
       if (options.signal?.aborted) throw abortError(record, options.signal.reason);
-      await handle.write(chunk as Buffer);
+      await writeFully(handle, chunk as Buffer);
     }
     // The verifier ended the stream, so size and digest matched; make the bytes durable
     // before they take the target's name.
@@ -69,6 +69,15 @@ function abortError(record: CheckpointRecord, reason: unknown): CairnError {
     hint: 'The target file was left as it was.',
     details: { checkpoint: record.id },
   });
+}
+
+/** Writes all of `bytes`: a single write may take fewer. */
+async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
 }
 
 /** Makes the rename durable where the platform allows opening a directory (not Windows). */

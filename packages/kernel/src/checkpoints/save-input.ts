@@ -24,12 +24,19 @@ export type SavePayload =
 
 /** A save's input once checked. */
 export interface ValidSave {
+  /** The run id, checked. */
   readonly run: string;
+  /** The step name, checked. */
   readonly step: string;
+  /** A copy of the caller's metadata: later changes by the caller do not leak into the sidecar. */
   readonly metadata: Record<string, JsonValue>;
+  /** A copy of the caller's metrics. */
   readonly metrics: Record<string, number>;
+  /** Tags without repeats, in the order first given. */
   readonly tags: string[];
+  /** What to store. */
   readonly payload: SavePayload;
+  /** The caller's signal. */
   readonly signal: AbortSignal | undefined;
 }
 

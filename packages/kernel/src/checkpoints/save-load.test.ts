@@ -249,6 +249,30 @@ describe('save and load', () => {
     expect(next.sequence).toBe(4);
   });
 
+  it('a new run does not read the sidecars of runs that began well before it', async () => {
+    const memory = createMemoryStorage();
+    const { store } = storeOver(memory);
+    for (let index = 0; index < 5; index++) {
+      await store.save({ run: testRun, step: 'train', state: index });
+    }
+    const sidecarReads: string[] = [];
+    const { store: later, clock: laterClock } = storeOver({
+      ...memory,
+      get: (key, options) => {
+        if (key.endsWith('/checkpoint.yaml')) sidecarReads.push(key);
+        return memory.get(key, options);
+      },
+    });
+    // Began at 15:40, an hour and more after the five checkpoints above.
+    const lateRun = 'research/20250810T154000.000Z-q1w2e3';
+    await laterClock.advance(2 * 60 * 60 * 1000);
+    const saved = await later.save({ run: lateRun, step: 'train', state: 'new' });
+    expect(saved.sequence).toBe(1);
+    expect(sidecarReads).toEqual([]);
+    // Its own checkpoints are found again when it resumes.
+    expect((await later.latest({ step: 'train', run: lateRun }))?.id).toBe(saved.id);
+  });
+
   it('hands out distinct sequences to concurrent saves of one run and step', async () => {
     const { store } = storeOver();
     const saved = await Promise.all(

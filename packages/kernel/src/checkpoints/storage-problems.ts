@@ -12,42 +12,40 @@ function isSubscribable(storage: Storage): storage is SubscribableStorage {
   return typeof (storage as Partial<SubscribableStorage>).subscribe === 'function';
 }
 
-/** Problems seen while watching; `stop` ends the watch and returns them. */
+/** Problems seen while watching; `stop` ends the watch. */
 export interface ProblemWatch {
-  /** Everything reported so far about the watched keys, in order. */
+  /** Everything reported so far about the checkpoint's keys, in order. */
   readonly problems: StorageProblem[];
+  /**
+   * Names the checkpoint being read once it is known: events held back about its keys are
+   * reported, those about other keys dropped (the mirror logs them itself).
+   */
+  focus(checkpoint: string, keys: readonly string[]): void;
   /** Stops listening. Safe to call more than once. */
   stop(): void;
 }
 
 /**
- * Listens to the storage's copy problems (when it is a mirror) about `keys` while a checkpoint
- * is read: each becomes a {@link StorageProblem}, a `storage-problem` journal event and a
- * warning in the log. On storage that reports nothing, the list stays empty.
+ * Listens to the storage's copy problems (when it is a mirror) while a checkpoint is read:
+ * each event about the checkpoint's keys becomes a {@link StorageProblem}, a `storage-problem`
+ * journal event and a warning in the log. Until {@link ProblemWatch.focus} names the
+ * checkpoint (a read by step finds it first), events about keys under `prefix` are held back,
+ * so repairs of its sidecar made while finding it are reported too. On storage that reports
+ * nothing, the list stays empty.
  *
  * Another read of the same keys running at the same time on the same mirror is reported to
  * both: the mirror does not say which read found what.
  */
-export function watchStorageProblems(
-  context: StoreContext,
-  checkpoint: string,
-  keys: readonly string[],
-): ProblemWatch {
+export function watchStorageProblems(context: StoreContext, prefix: string): ProblemWatch {
   const problems: StorageProblem[] = [];
-  if (!isSubscribable(context.storage)) return { problems, stop: () => {} };
-  const watched = new Set(keys);
-  const unsubscribe = context.storage.subscribe((event) => {
-    if (!watched.has(event.key)) return;
+  let focused: { readonly checkpoint: string; readonly keys: ReadonlySet<string> } | undefined;
+  let held: MirrorEvent[] = [];
+  const report = (checkpoint: string, event: MirrorEvent) => {
     const problem = toStorageProblem(event);
     problems.push(problem);
+    const detail = problem.detail === undefined ? {} : { detail: problem.detail };
     context.logger.warn(
-      {
-        checkpoint,
-        problem: problem.problem,
-        key: problem.key,
-        copy: problem.copy,
-        ...(problem.detail === undefined ? {} : { detail: problem.detail }),
-      },
+      { checkpoint, problem: problem.problem, key: problem.key, copy: problem.copy, ...detail },
       `checkpoint storage ${problem.problem}`,
     );
     context.emit({
@@ -55,12 +53,26 @@ export function watchStorageProblems(
       problem: problem.problem,
       key: problem.key,
       copy: problem.copy,
-      ...(problem.detail === undefined ? {} : { detail: problem.detail }),
+      ...detail,
     });
-  });
+  };
+  const unsubscribe = isSubscribable(context.storage)
+    ? context.storage.subscribe((event) => {
+        if (focused === undefined) {
+          if (event.key.startsWith(prefix)) held.push(event);
+        } else if (focused.keys.has(event.key)) {
+          report(focused.checkpoint, event);
+        }
+      })
+    : () => {};
   let stopped = false;
   return {
     problems,
+    focus(checkpoint, keys) {
+      focused = { checkpoint, keys: new Set(keys) };
+      for (const event of held) if (focused.keys.has(event.key)) report(checkpoint, event);
+      held = [];
+    },
     stop() {
       if (stopped) return;
       stopped = true;
