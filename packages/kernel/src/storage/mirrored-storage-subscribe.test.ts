@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../logging/logger.js';
 import { mirrorOf, text } from '../testing/mirrored-storage-support.js';
 import type { MemoryStorage } from './memory-storage.js';
 import type { MirrorEvent } from './mirrored-storage-events.js';
@@ -48,11 +49,13 @@ describe('mirrored storage subscribe', () => {
 
   it('a throwing subscriber neither fails the read nor keeps others from the event', async () => {
     const errors: unknown[] = [];
-    const logger = {
+    const logger: Logger = {
       debug: () => {},
       info: () => {},
       warn: () => {},
-      error: (fields: object) => errors.push(fields),
+      error: (fields: object | string) => {
+        errors.push(fields);
+      },
       child: () => logger,
     };
     const { mirror, copies, events } = mirrorOf(2, { logger });
