@@ -3,9 +3,14 @@ export const shortestHighEntropyToken = 32;
 
 /**
  * Runs of base64, base64url and hex characters at least {@link shortestHighEntropyToken}
- * long, with optional `=` padding. Runs are maximal because the scan is leftmost-first.
+ * long, with optional `=` padding. Runs are maximal because the scan is leftmost-first, up to
+ * 4096 characters: longer runs come in pieces (an unbounded repetition overflows V8's regular
+ * expression stack on a run of some megabytes).
  */
-export const tokenCandidatePattern = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+export const tokenCandidatePattern = /[A-Za-z0-9+/_-]{32,4096}={0,2}/g;
+
+/** Longer runs are judged by this many characters from their start. */
+const longestJudgedPrefix = 1024;
 
 /** Subresource-integrity hashes (`sha512-…` in lockfiles) are digests, not secrets. */
 const integrityHashPrefix = /^sha(?:1|256|384|512)-/;
@@ -45,9 +50,12 @@ export function shannonEntropy(text: string): number {
  * Hex runs need no switch test (they are judged by entropy alone), so digests of 32 hex
  * characters and more (commit ids, checksums) are redacted too: a hex secret looks the same.
  */
-export function isHighEntropyToken(token: string): boolean {
-  if (token.length < shortestHighEntropyToken) return false;
-  if (integrityHashPrefix.test(token) || uuidPattern.test(token)) return false;
+export function isHighEntropyToken(candidate: string): boolean {
+  if (candidate.length < shortestHighEntropyToken) return false;
+  if (integrityHashPrefix.test(candidate) || uuidPattern.test(candidate)) return false;
+  // The statistics of a long run (a notebook's base64 image) are plain from its start; judging
+  // all of it would make a diff with a few such lines take seconds.
+  const token = candidate.slice(0, longestJudgedPrefix);
   if (/^(?:[0-9a-f]+|[0-9A-F]+)$/.test(token)) {
     return /[0-9]/.test(token) && /[a-fA-F]/.test(token) && shannonEntropy(token) >= 3;
   }

@@ -60,4 +60,14 @@ describe('scrubGitDiff', () => {
     const { text } = scrubGitDiff(diff, new Set());
     expect(text.split('\n').slice(2, 5)).toEqual(['+[redacted]', '+[redacted]', '+[redacted]']);
   });
+
+  it('scrubs a line of megabytes (a notebook image) without overflowing the regex stack', () => {
+    const bytes = new Uint8Array(7_500_000);
+    for (let index = 0; index < bytes.length; index += 1) {
+      bytes[index] = Math.imul(index + 1, 2654435761) >>> 24;
+    }
+    const line = `+    "image/png": "${Buffer.from(bytes).toString('base64')}",`;
+    const { text } = scrubGitDiff(`@@ -0,0 +1 @@\n${line}\n`, new Set());
+    expect(text).toBe('@@ -0,0 +1 @@\n+    "image/png": "[redacted]",\n');
+  });
 });

@@ -32,6 +32,8 @@ interface Shape {
 }
 
 // A token must not continue a longer word on its left: `task-…` is not an `sk-…` key.
+// Every repetition is bounded: V8 keeps a backtracking entry per character of an unbounded
+// one and overflows its stack on a run of some megabytes (a base64 image in a diff).
 const shapes: readonly Shape[] = [
   {
     kind: 'aws-access-key-id',
@@ -40,42 +42,52 @@ const shapes: readonly Shape[] = [
   // OpenAI (`sk-…`, `sk-proj-…`), Anthropic (`sk-ant-…`) and similar: digits are always there.
   {
     kind: 'api-key',
-    pattern: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}/g,
+    pattern: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,512}/g,
     accept: (secret) => /[0-9]/.test(secret),
   },
-  { kind: 'api-key', pattern: /(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { kind: 'api-key', pattern: /(?<![A-Za-z0-9_])(?:hf|npm)_[A-Za-z0-9]{30,}/g },
-  { kind: 'api-key', pattern: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}/g },
+  { kind: 'api-key', pattern: /(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{16,512}/g },
+  { kind: 'api-key', pattern: /(?<![A-Za-z0-9_])(?:hf|npm)_[A-Za-z0-9]{30,512}/g },
+  { kind: 'api-key', pattern: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,512}/g },
   { kind: 'api-key', pattern: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}/g },
-  { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}/g },
-  { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{30,}/g },
-  { kind: 'slack-token', pattern: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,512}/g },
+  { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{30,512}/g },
+  { kind: 'slack-token', pattern: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,512}/g },
   {
     kind: 'jwt',
-    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+    pattern:
+      /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,8192}/g,
   },
   // Only the password of `scheme://user:password@host` is secret; greedy up to the last `@`
-  // before the path, so an unescaped `@` inside the password is not left half shown.
+  // before the path, so an unescaped `@` inside the password is not left half shown. The
+  // lookbehind and the bounds keep the scan linear on long lines (a notebook's base64 image):
+  // without them every letter of a run would start a scan to the end of the run.
   {
     kind: 'url-password',
-    pattern: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:@/]*:([^\s/]+)@/dg,
+    pattern:
+      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/]{0,256}:([^\s/]{1,256})@/dg,
     group: 1,
     accept: (secret) => secret !== redactedMarker,
   },
   { kind: 'high-entropy', pattern: tokenCandidatePattern, accept: isHighEntropyToken },
 ];
 
-/** A PEM private key block: the body between its BEGIN and END lines (or the end of text). */
-const privateKeyBlock =
-  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----([\s\S]*?)(?=-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/dg;
+/** The first line of a PEM private key (PKCS #1 and #8, OpenSSH, EC, PGP…). */
+const privateKeyHeader = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const privateKeyFooter = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
 
+/** The bodies of PEM private keys: from the header to the footer, or to the end of the text. */
 function privateKeySpans(text: string): SecretSpan[] {
   const spans: SecretSpan[] = [];
-  for (const match of text.matchAll(privateKeyBlock)) {
-    const body = match.indices?.[1];
-    if (body !== undefined && body[1] > body[0]) {
-      spans.push({ start: body[0], end: body[1], kind: 'private-key' });
-    }
+  privateKeyHeader.lastIndex = 0;
+  for (let header = privateKeyHeader.exec(text); header !== null; ) {
+    const start = header.index + header[0].length;
+    privateKeyFooter.lastIndex = start;
+    const footer = privateKeyFooter.exec(text);
+    const end = footer === null ? text.length : footer.index;
+    if (end > start) spans.push({ start, end, kind: 'private-key' });
+    if (footer === null) break;
+    privateKeyHeader.lastIndex = footer.index + footer[0].length;
+    header = privateKeyHeader.exec(text);
   }
   return spans;
 }
@@ -98,13 +110,16 @@ function shapeSpans(text: string): SecretSpan[] {
   return spans;
 }
 
-/** Sorts spans and joins overlapping ones; the first kind found for a region is kept. */
+/**
+ * Sorts spans and joins overlapping and touching ones (a long token is found in bounded
+ * pieces); the first kind found for a region is kept.
+ */
 function mergeSpans(spans: SecretSpan[]): SecretSpan[] {
   const sorted = [...spans].sort((left, right) => left.start - right.start || right.end - left.end);
   const merged: SecretSpan[] = [];
   for (const span of sorted) {
     const last = merged.at(-1);
-    if (last !== undefined && span.start < last.end) {
+    if (last !== undefined && span.start <= last.end) {
       merged[merged.length - 1] = { ...last, end: Math.max(last.end, span.end) };
     } else {
       merged.push(span);
