@@ -69,7 +69,9 @@ export function redactVariables(
  * its variable's name has a secret-marking part (`KEY`, `TOKEN`, `SECRET`, `PASSWORD`,
  * `PASSWD`, `CREDENTIAL`, `AUTH`, `PRIVATE`, `SESSION`, `COOKIE`, `SIGNATURE`, `DSN`, …,
  * case-insensitive), when the name is in `secretNames`, or when the value contains something
- * shaped like a secret (see {@link looksSecret}); the whole value is then replaced.
+ * shaped like a secret (see {@link looksSecret}). The whole value is then replaced, even
+ * when only part of it is secret: a `postgres://user:password@host/db` value becomes
+ * `[redacted]`, host and all (in free text such as the git diff, only the password is).
  * Variables whose value is `undefined` are left out.
  *
  * @returns the variables sorted by name and the names that were redacted (names only).
