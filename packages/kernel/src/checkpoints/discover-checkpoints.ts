@@ -46,12 +46,12 @@ function timeIdOf(id: string): string {
 /** Committed checkpoints matching `query`, oldest first; damaged sidecars are skipped. */
 export async function* listRecords(
   context: StoreContext,
-  query: ListQuery,
+  query: ListQuery & { readonly startAfter?: string },
 ): AsyncGenerator<CheckpointRecord> {
   if (query.run !== undefined) parseRunId(query.run);
   let ids: AsyncIterable<string> | string[];
   if (query.step !== undefined) {
-    ids = committedIds(context, stepCheckpointsPrefix(query.step), { signal: query.signal });
+    ids = committedIds(context, stepCheckpointsPrefix(query.step), query);
   } else {
     // Across steps, key order is step order: gather the ids (strings only, never sidecars) and
     // sort them by time.
@@ -103,17 +103,23 @@ export const runClockSkewMs = 10 * 60 * 1000;
  * checkpoints stamped after the run began (less {@link runClockSkewMs}) are looked at, so a
  * new run does not read the sidecars of every earlier run.
  */
+/**
+ * The key to list a step from to find the checkpoints of `run`: those stamped before the run
+ * began (less {@link runClockSkewMs}) cannot be its own.
+ */
+export function runStartKey(run: string, step: string): string | undefined {
+  const started = timeOfId(parseRunId(run).timeId);
+  if (started === undefined) return undefined;
+  return `${stepCheckpointsPrefix(step)}${formatTimeStamp(Math.max(0, started.getTime() - runClockSkewMs))}`;
+}
+
 export async function latestSequence(
   context: StoreContext,
   run: string,
   step: string,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const started = timeOfId(parseRunId(run).timeId);
-  const startAfter =
-    started === undefined
-      ? undefined
-      : `${stepCheckpointsPrefix(step)}${formatTimeStamp(Math.max(0, started.getTime() - runClockSkewMs))}`;
+  const startAfter = runStartKey(run, step);
   const latest = await latestRecord(context, {
     step,
     run,

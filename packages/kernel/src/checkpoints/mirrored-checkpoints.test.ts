@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkpointKeys } from '../naming/layout.js';
-import type { MemoryStorage } from '../storage/memory-storage.js';
-import { bytesAt, flipBit, storeOver, testRun } from '../testing/checkpoints-fixtures.js';
-import { mirrorOf } from '../testing/mirrored-storage-support.js';
+import { createMemoryStorage, type MemoryStorage } from '../storage/memory-storage.js';
+import { bytesAt, flipBit, keysOf, storeOver, testRun } from '../testing/checkpoints-fixtures.js';
+import {
+  mirrorOf,
+  mirrorOver,
+  refusingPuts,
+  transientError,
+} from '../testing/mirrored-storage-support.js';
 import { rejection } from '../testing/rejection.js';
 
 const state = {
@@ -82,6 +87,33 @@ describe('checkpoints on a mirrored storage', () => {
       });
     }
   }
+
+  it('loads from the backup when both the primary payload and the primary sidecar are damaged', async () => {
+    const { store, primary, keys, good, record } = await savedOnMirror();
+    primary.corrupt(keys.sidecar, flipBit(good.sidecar, 9));
+    await primary.delete(keys.payload);
+    const loaded = await store.load({ id: record.id });
+    expect(loaded.state).toEqual(state);
+    expect(loaded.problems.map((problem) => [problem.problem, problem.key])).toEqual([
+      ['copy-corrupt', keys.sidecar],
+      ['copy-repaired', keys.sidecar],
+      ['copy-missing', keys.payload],
+      ['copy-repaired', keys.payload],
+    ]);
+    expect((await bytesAt(primary, keys.sidecar)).equals(good.sidecar)).toBe(true);
+    expect((await bytesAt(primary, keys.payload)).equals(good.payload)).toBe(true);
+  });
+
+  it('commits nothing when a copy refuses the payload', async () => {
+    const primary = createMemoryStorage();
+    const backup = createMemoryStorage();
+    const { mirror } = mirrorOver([primary, refusingPuts(backup, transientError())]);
+    const { store } = storeOver(mirror);
+    const error = await rejection(store.save({ run: testRun, step: 'gen', state }));
+    expect(error.code).toBe('TRANSIENT_IO');
+    expect(await keysOf(primary)).toEqual([]);
+    expect(await store.latest({ step: 'gen' })).toBeUndefined();
+  });
 
   it('reports a repair found while loading the latest checkpoint of a step', async () => {
     const { store, primary, keys, good } = await savedOnMirror();

@@ -134,6 +134,29 @@ describe('prune', () => {
     expect(await storage.head(orphan)).toBeDefined();
   });
 
+  it('reads no sidecar of runs that began well before the pruned one', async () => {
+    const memory = createMemoryStorage();
+    await withCheckpoints(5, memory);
+    const sidecarReads: string[] = [];
+    const { store, clock } = storeOver({
+      ...memory,
+      get: (key, options) => {
+        if (key.endsWith('/checkpoint.yaml')) sidecarReads.push(key);
+        return memory.get(key, options);
+      },
+    });
+    const lateRun = 'research/20250810T154000.000Z-q1w2e3';
+    await clock.advance(2 * 60 * 60 * 1000);
+    const first = await store.save({ run: lateRun, step: 'train', state: 1 });
+    const second = await store.save({ run: lateRun, step: 'train', state: 2 });
+    sidecarReads.length = 0;
+    const report = await store.prune({ run: lateRun, step: 'train', keep: [keepLast(1)] });
+    expect(report.deleted.map((entry) => entry.id)).toEqual([first.id]);
+    expect(report.kept.map((entry) => entry.id)).toEqual([second.id]);
+    expect(sidecarReads).toHaveLength(2);
+    expect(await committedIds(storeOver(memory))).toHaveLength(5);
+  });
+
   it('never deletes a checkpoint committed while the prune runs', async () => {
     const memory = createMemoryStorage();
     let saveDuringPrune: (() => Promise<CheckpointRecord>) | undefined;

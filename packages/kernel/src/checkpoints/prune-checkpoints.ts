@@ -4,7 +4,7 @@ import { checkpointKeys, parseRunId } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
-import { listRecords } from './discover-checkpoints.js';
+import { listRecords, runStartKey } from './discover-checkpoints.js';
 import {
   decideRetention,
   type PruneReport,
@@ -49,9 +49,13 @@ export async function pruneCheckpoints(
   const { rules, protect, dryRun } = validateRequest(request);
   const { signal } = request;
   const records: CheckpointRecord[] = [];
+  // Listing from the run's start reads no sidecar of earlier runs; a checkpoint of this run
+  // stamped earlier still (a clock far behind) is left alone, which is the safe side.
+  const startAfter = runStartKey(request.run, request.step);
   for await (const record of listRecords(context, {
     step: request.step,
     run: request.run,
+    ...(startAfter === undefined ? {} : { startAfter }),
     ...(signal === undefined ? {} : { signal }),
   })) {
     records.push(record);
