@@ -34,7 +34,10 @@ describe('storage layout', () => {
     expect(keys.record).toBe(`runs/research/${stamp}/run.yaml`);
     expect(keys.journalSegment(3)).toBe(`runs/research/${stamp}/journal/000000000003.jsonl`);
     expect(keys.step('generate').item(12)).toBe(
-      `runs/research/${stamp}/steps/generate/items/000000000012.json`,
+      `runs/research/${stamp}/steps/generate/items/000000000000/000000000012.json`,
+    );
+    expect(keys.step('generate').item(123_456)).toBe(
+      `runs/research/${stamp}/steps/generate/items/000000000123/000000123456.json`,
     );
     expect(keys.errorRecord(stamp)).toBe(`runs/research/${stamp}/errors/${stamp}.yaml`);
     expect(pipelineRunsPrefix('research')).toBe('runs/research/');

@@ -14,7 +14,7 @@ import { timeIdPattern } from './time-id.js';
  * runs/<pipeline>/<time id>/environment.yaml        environment capture
  * runs/<pipeline>/<time id>/environment/git.diff    the git diff (level 2 and up)
  * runs/<pipeline>/<time id>/errors/<time id>.yaml   one error record per failure
- * runs/<pipeline>/<time id>/steps/<step>/items/<n>.json          one record per finished item
+ * runs/<pipeline>/<time id>/steps/<step>/items/<n / 1000>/<n>.json  one record per finished item
  * runs/<pipeline>/<time id>/steps/<step>/item-segments/<n>.json  compact summaries of items
  * ```
  */
@@ -28,6 +28,12 @@ export const layout = {
 
 /** Width of the zero-padded sequence numbers in journal, item and segment keys. */
 export const sequenceWidth = 12;
+
+/**
+ * Item records per folder. Records are grouped by sequence so that a resume finding the
+ * records written after the last segment lists one small folder, not a folder of 100,000.
+ */
+export const itemsPerFolder = 1000;
 
 /** A sequence number as it appears in keys: zero-padded so keys sort numerically. */
 export function formatSequence(sequence: number): string {
@@ -160,7 +166,8 @@ export function runKeys(id: string) {
       const stepFolder = `${folder}steps/${step}/`;
       return {
         itemsPrefix: `${stepFolder}items/`,
-        item: (sequence: number) => `${stepFolder}items/${formatSequence(sequence)}.json`,
+        item: (sequence: number) =>
+          `${stepFolder}items/${formatSequence(Math.floor(sequence / itemsPerFolder))}/${formatSequence(sequence)}.json`,
         segmentsPrefix: `${stepFolder}item-segments/`,
         segment: (segment: number) => `${stepFolder}item-segments/${formatSequence(segment)}.json`,
       };
