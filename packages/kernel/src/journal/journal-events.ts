@@ -5,8 +5,11 @@ import { z } from 'zod';
  * monitor reads, locally or from S3 on another machine, so every field is plain JSON and
  * every event names the step (and item) it is about.
  *
- * Adding an optional field or a new event type keeps version 1; renaming or removing one
- * makes version 2, and readers keep accepting version 1.
+ * Readers check every entry against these schemas, so a reader only understands the event
+ * types it was built with. Adding an optional field keeps version 1; a new event type, a
+ * renamed or removed field makes version 2 (readers keep accepting version 1). Plugins that
+ * need their own events (the LLM archive's calls, notes) use `custom` with a `name`, which
+ * every version-1 reader accepts.
  */
 export const journalFormatVersion = 1;
 
