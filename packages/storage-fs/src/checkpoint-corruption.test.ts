@@ -102,24 +102,20 @@ describe('a damaged checkpoint on a single fs copy', () => {
 });
 
 /**
- * What the mirror reports about a damaged primary file. A truncated file is reported as
- * another version (`copy-stale`), not as corrupt, and is not repaired: the fs storage matches
- * its digest record to a file by inode, birth time AND size, so a file whose size changed has
- * no recorded digest, and the mirror refuses to judge (or overwrite) a copy on a digest
- * borrowed from the backup. The checkpoint's sidecar holds the right digest, but the mirror
- * does not know it. A known gap, reported to the maintainers of the fs storage and the mirror.
+ * What the mirror reports about a damaged primary file. A truncated or bit-flipped file keeps
+ * its digest record (the fs storage matches records to files by inode and birth time, and
+ * Cairn never changes a file in place), so its recorded digest exposes the damage.
  */
-function mirrorFinding(damage: Damage): { problem: string; repaired: boolean } {
-  if (damage === 'delete') return { problem: 'copy-missing', repaired: true };
-  if (damage === 'bit-flip') return { problem: 'copy-corrupt', repaired: true };
-  return { problem: 'copy-stale', repaired: false };
+function mirrorFinding(damage: Damage): { problem: string } {
+  if (damage === 'delete') return { problem: 'copy-missing' };
+  return { problem: 'copy-corrupt' };
 }
 
 describe('a damaged checkpoint on the primary of a mirror of two fs roots', () => {
   for (const file of files) {
     for (const damage of damages) {
-      const { problem, repaired } = mirrorFinding(damage);
-      it(`${damage} of the primary ${file}: loads from the backup, reports ${problem}${repaired ? ' and repairs the primary file' : ' (NOT repaired: see mirrorFinding)'}`, async () => {
+      const { problem } = mirrorFinding(damage);
+      it(`${damage} of the primary ${file}: loads from the backup, reports ${problem} and repairs the primary file`, async () => {
         const fixture = await mirrorFixture();
         const { primaryRoot, backupRoot, store, newest, events } = fixture;
         const original = await filesOf(primaryRoot, newest);
@@ -139,17 +135,11 @@ describe('a damaged checkpoint on the primary of a mirror of two fs roots', () =
         expect((await filesOf(backupRoot, newest))[file].equals(original[file])).toBe(true);
         const again = await store.load({ id: newest.id });
         expect(Buffer.isBuffer(again.state) && again.state.equals(expectedBody(3))).toBe(true);
-        if (repaired) {
-          expect(repairs).toEqual([expect.objectContaining({ key, copy: 'copy 0 (fs, primary)' })]);
-          expect(repairEvents.map((event) => [event.key, event.copy])).toEqual([[key, 0]]);
-          // Repaired on disk: the primary's file holds the original bytes again.
-          expect((await readFile(primaryFile)).equals(original[file])).toBe(true);
-          expect(again.problems).toEqual([]);
-        } else {
-          expect(repairs).toEqual([]);
-          expect((await readFile(primaryFile)).length).toBe(Math.floor(original[file].length / 2));
-          expect(again.problems.map((found) => found.problem)).toEqual([problem]);
-        }
+        expect(repairs).toEqual([expect.objectContaining({ key, copy: 'copy 0 (fs, primary)' })]);
+        expect(repairEvents.map((event) => [event.key, event.copy])).toEqual([[key, 0]]);
+        // Repaired on disk: the primary's file holds the original bytes again.
+        expect((await readFile(primaryFile)).equals(original[file])).toBe(true);
+        expect(again.problems).toEqual([]);
       });
     }
   }
@@ -193,9 +183,7 @@ describe('a damaged checkpoint on the primary of a mirror of two fs roots', () =
 describe('a checkpoint damaged on both copies of a mirror', () => {
   for (const file of files) {
     for (const damage of damages) {
-      const naming =
-        damage === 'truncate' ? 'the checkpoint and the damage' : 'the checkpoint and both copies';
-      it(`${damage} of the ${file} on both copies: an error naming ${naming}, never bad bytes`, async () => {
+      it(`${damage} of the ${file} on both copies: an error naming the checkpoint and both copies, never bad bytes`, async () => {
         const { primaryRoot, backupRoot, store, newest, older } = await mirrorFixture();
         const before = {
           primary: await readFile(checkpointFiles(primaryRoot, newest.id)[file]),
@@ -220,17 +208,6 @@ describe('a checkpoint damaged on both copies of a mirror', () => {
           const cause = loadError.cause as Error;
           expect(cause.message).toContain('copy 0 (fs, primary)');
           expect(cause.message).toContain('copy 1 (fs)');
-        } else if (damage === 'truncate') {
-          // Truncated copies have no recorded digest (see mirrorFinding), so the mirror cannot
-          // tell they are bad and hands over the primary's bytes; the checkpoint store's own
-          // check against the sidecar refuses them. The error names the checkpoint and the
-          // damage, not the copies (a known gap, reported).
-          expect(loadError.code, loadError.message).toBe('CORRUPT_DATA');
-          expect(loadError.message).toMatch(
-            file === 'payload'
-              ? /has \d+ bytes, not the \d+ its sidecar records/
-              : /cannot be trusted/,
-          );
         } else {
           expect(loadError.code, loadError.message).toBe('CORRUPT_DATA');
           expect(loadError.message).toContain('copy 0 (fs, primary)');

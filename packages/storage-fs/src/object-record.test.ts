@@ -27,6 +27,20 @@ describe('fs storage: metadata records', () => {
     expect(listed[0]?.sha256).toBeUndefined();
   });
 
+  it('keeps the digest when the file is truncated or extended in place', async () => {
+    const storage = await newStorage();
+    const written = await storage.put('k', 'abcdef');
+    const handle = await open(join(storage.root, 'k'), 'r+');
+    await handle.truncate(3);
+    await handle.close();
+    expect((await storage.head('k'))?.sha256).toBe(written.sha256);
+    expect((await storage.head('k'))?.size).toBe(3);
+    await writeFile(join(storage.root, 'k'), 'abcdefgh', { flag: 'r+' });
+    const { info, body } = await storage.get('k');
+    expect(info.sha256).toBe(written.sha256);
+    expect(sha256Of(await readAll(body))).not.toBe(info.sha256);
+  });
+
   it('keeps the digest when the file is edited in place, so the edit shows as a mismatch', async () => {
     const storage = await newStorage();
     const written = await storage.put('k', 'abcdef');

@@ -65,14 +65,17 @@ export function createRecord(
 }
 
 /**
- * Whether `record` describes the file `stat` describes. The modification time is left out on
- * purpose: a file edited in place keeps its record, so its recorded digest exposes the edit.
+ * Whether `record` describes the file `stat` describes. The modification time and the size
+ * are left out on purpose: Cairn never changes a file in place, so a file edited, truncated or
+ * extended in place keeps its record and its recorded digest exposes the damage. Only where
+ * the file system keeps no birth time (it reads as 0) does the size help tell a file apart
+ * from a later one that reused its inode number.
  */
 export function recordDescribes(record: ObjectRecord, stat: BigIntStats): boolean {
   return (
     record.inode === stat.ino.toString() &&
     record.birthtimeNs === stat.birthtimeNs.toString() &&
-    record.size === Number(stat.size)
+    (record.birthtimeNs !== '0' || record.size === Number(stat.size))
   );
 }
 
