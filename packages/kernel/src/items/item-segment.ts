@@ -24,7 +24,9 @@ export type ItemSegmentEntry =
  * A compact summary of the item records with sequences `firstSequence..lastSequence`, stored
  * create-only at `…/steps/<step>/item-segments/<segment>.json` once all of them are durable, so
  * a resume reads a few segments instead of every record. A sequence in the range without an
- * entry has no usable record (its write failed, or the record was found corrupt).
+ * entry has no usable record (its write failed, or the record was found corrupt). A segment may
+ * overlap an earlier one (a larger summary of the same block whose smaller predecessor was not
+ * deleted yet): readers take the union, the latest sequence of an item winning.
  */
 export interface ItemSegment {
   /** Format version. */

@@ -58,10 +58,15 @@ function segmentEntryOf(entry: ItemProgressEntry): ItemSegmentEntry {
 }
 
 /**
- * Creates the writer of one map. Segment `m` covers exactly the sequences after segment
- * `m - 1` up to a point below which every record is durable (or known never to exist), so a
- * segment never claims a record that a crash could still lose. Records a crashed call left
- * after the last segment are folded into this call's first segment.
+ * Creates the writer of one map.
+ *
+ * A segment covers the sequences of its block, from the block's first sequence up to a point
+ * below which every record is durable (or known never to exist), so it never claims a record a
+ * crash could still lose. A block holds up to `segmentMaxItems` records: while it fills, each
+ * flush writes one new segment for the whole block so far and then deletes the block's earlier
+ * segments, so slow items flushed one by one still leave one segment per block, not one per
+ * item. A crash between the write and the deletes leaves overlapping segments, which readers
+ * accept. Records a crashed call left after the last segment open this call's first block.
  */
 export function createItemWriter(options: ItemWriterOptions): ItemWriter {
   const { storage, progress, clock, logger } = options;
@@ -70,7 +75,12 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
 
   let nextSequence = progress.nextSequence;
   let nextSegment = progress.nextSegment;
+  // The first sequence no segment of this call covers yet.
   let segmentFirst = progress.coveredThrough + 1;
+  // The block being filled: its first sequence, its entries so far and the segments holding them.
+  let blockFirst = segmentFirst;
+  let blockEntries: ItemSegmentEntry[] = [];
+  let blockSegments: number[] = [];
   // Sequences from segmentFirst on whose fate is known: the entry of a durable record, or null
   // for a sequence that holds no usable record (a failed write, a corrupt leftover).
   const settled = new Map<number, ItemSegmentEntry | null>();
@@ -80,6 +90,7 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
     settled.set(sequence, entry === undefined ? null : segmentEntryOf(entry));
   }
   let frontier = segmentFirst - 1;
+  // Durable records between segmentFirst and the frontier.
   let waiting = 0;
   let lastFlushAt = clock.now();
   let flushing: Promise<void> | undefined;
@@ -98,22 +109,38 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
   };
   advance();
 
+  async function deleteSuperseded(segments: readonly number[]): Promise<void> {
+    for (const segment of segments) {
+      try {
+        await retry(() => storage.delete(keys.segment(segment)), policy);
+      } catch (error) {
+        // Harmless: readers take the union of overlapping segments.
+        logger.warn(
+          { key: keys.segment(segment), error: error instanceof Error ? error.message : error },
+          'Could not delete an item segment a larger one replaced; resumes read both.',
+        );
+      }
+    }
+  }
+
   async function flushOnce(): Promise<boolean> {
     if (frontier < segmentFirst) return false;
-    const items: ItemSegmentEntry[] = [];
+    const room = options.segmentMaxItems - blockEntries.length;
+    const added: ItemSegmentEntry[] = [];
     let last = segmentFirst - 1;
-    while (last < frontier && items.length < options.segmentMaxItems) {
+    while (last < frontier && added.length < room) {
       last += 1;
       const entry = settled.get(last);
-      if (entry) items.push(entry);
+      if (entry) added.push(entry);
     }
+    const items = [...blockEntries, ...added];
     const segment = nextSegment;
     nextSegment += 1;
     lastFlushAt = clock.now();
     const body = encodeItemSegment({
       v: 1,
       segment,
-      firstSequence: segmentFirst,
+      firstSequence: blockFirst,
       lastSequence: last,
       items,
     });
@@ -137,8 +164,18 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
     }
     for (let sequence = segmentFirst; sequence <= last; sequence += 1) settled.delete(sequence);
     segmentFirst = last + 1;
-    waiting -= items.length;
+    waiting -= added.length;
     segmentsWritten += 1;
+    const superseded = blockSegments;
+    if (items.length >= options.segmentMaxItems) {
+      blockFirst = segmentFirst;
+      blockEntries = [];
+      blockSegments = [];
+    } else {
+      blockEntries = items;
+      blockSegments = [segment];
+    }
+    await deleteSuperseded(superseded);
     return true;
   }
 
@@ -186,7 +223,8 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
     maybeFlush() {
       if (flushing !== undefined || frontier < segmentFirst) return;
       const due =
-        waiting >= options.segmentMaxItems || clock.now() - lastFlushAt >= options.flushIntervalMs;
+        blockEntries.length + waiting >= options.segmentMaxItems ||
+        clock.now() - lastFlushAt >= options.flushIntervalMs;
       if (!due) return;
       flushing = flushOnce().then(
         () => {

@@ -186,6 +186,20 @@ describe('loadItemProgress', () => {
     ]);
   });
 
+  it('skips quietly a segment replaced between the listing and the read', async () => {
+    const storage = watchedStorage();
+    await summarised(storage.memory, 20, 10);
+    storage.failGet = (key) =>
+      key === keys.segment(2)
+        ? new CairnError({ code: 'NOT_FOUND', backend: 'memory', message: 'gone' })
+        : undefined;
+    const { logger, warnings } = recordingLogger();
+    const progress = await loadItemProgress(storage, run, step, { logger });
+    // Its records are read instead, as records after the last segment.
+    expect(progress).toMatchObject({ done: 20, unusable: 0, segmentsRead: 1, recordsRead: 10 });
+    expect(warnings).toEqual([]);
+  });
+
   it('treats a segment that decodes but lies about itself as corrupt', async () => {
     for (const bad of [
       { v: 1, segment: 9, firstSequence: 1, lastSequence: 1, items: [] },

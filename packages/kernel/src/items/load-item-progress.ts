@@ -142,7 +142,10 @@ export async function loadItemProgress(
         policy,
       );
     } catch (error) {
-      if (!isCairnError(error, 'CORRUPT_DATA', 'NOT_FOUND')) throw error;
+      // Gone since the listing: a writer replaced it with a larger segment (read it, or the
+      // records it covers, below).
+      if (isCairnError(error, 'NOT_FOUND')) return;
+      if (!isCairnError(error, 'CORRUPT_DATA')) throw error;
       ignore(key, error);
     }
   });

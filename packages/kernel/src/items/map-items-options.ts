@@ -90,10 +90,14 @@ export interface MapItemsOptions<Item, Result> {
   readonly clock?: Clock;
   /**
    * A segment is written when an item finishes and this long has passed since the last one
-   * (default 1,000 ms), when `segmentMaxItems` records wait, and at the end.
+   * (default 1,000 ms), when `segmentMaxItems` records wait, and at the end. Segments bound
+   * what a resume reads after a crash: the records after the last segment.
    */
   readonly flushIntervalMs?: number;
-  /** Most records one segment summarises (default 1,000). */
+  /**
+   * Most records one segment summarises (default 1,000). Until a segment is that full, each
+   * flush replaces it with a larger one, so a resume reads about one segment per this many items.
+   */
   readonly segmentMaxItems?: number;
   /** Least time between two throttled progress events (default 1,000 ms). */
   readonly progressIntervalMs?: number;

@@ -33,6 +33,8 @@ describe('mapItems storage', () => {
       items: Array.from({ length: 250 }, (_, index) => index),
       concurrency: 7,
       segmentMaxItems: 40,
+      // Time stands still: only full blocks and the end flush, whatever the machine's speed.
+      clock: createManualClock(),
       worker: async (item) => {
         // Finish out of order: every few items yields a few turns.
         for (let turn = 0; turn < (item * 7) % 5; turn += 1) await settle();
@@ -95,11 +97,82 @@ describe('mapItems storage', () => {
     await clock.advance(400);
     await clock.advance(400);
     await result;
+    // The end's segment summarises the whole block and replaced the first one.
     const segments = await storedItemSegments(storage.memory, 'interval');
+    expect(
+      segments.map((segment) => [segment.segment, segment.firstSequence, segment.lastSequence]),
+    ).toEqual([[2, 1, 5]]);
+  });
+
+  it('leaves one segment per block of segmentMaxItems however often it flushes', async () => {
+    const storage = watchedStorage();
+    const clock = createManualClock();
+    const result = mapItems({
+      storage,
+      run,
+      step: 'blocks',
+      items: [0, 1, 2, 3, 4, 5, 6],
+      concurrency: 1,
+      clock,
+      flushIntervalMs: 10,
+      segmentMaxItems: 3,
+      worker: async (item) => {
+        await clock.sleep(100);
+        return item;
+      },
+    });
+    while (!(await Promise.race([result.then(() => true), settle().then(() => false)]))) {
+      if (clock.pendingSleeps > 0) await clock.advance(100);
+    }
+    const segmentPuts = storage.puts.filter((key) => key.includes('/item-segments/'));
+    // A flush after every item: seven segment writes…
+    expect(segmentPuts).toHaveLength(7);
+    // …but what stays is one segment per block, each covering its block exactly.
+    const segments = await storedItemSegments(storage.memory, 'blocks');
     expect(segments.map((segment) => [segment.firstSequence, segment.lastSequence])).toEqual([
       [1, 3],
-      [4, 5],
+      [4, 6],
+      [7, 7],
     ]);
+    expect(segments.map((segment) => segment.items.length)).toEqual([3, 3, 1]);
+    const progress = await loadItemProgress(storage.memory, run, 'blocks');
+    expect(progress).toMatchObject({ done: 7, segmentsRead: 3, recordsRead: 0 });
+  });
+
+  it('keeps going when a replaced segment cannot be deleted; readers take the union', async () => {
+    const memory = createMemoryStorage();
+    const failingDeletes = {
+      ...memory,
+      delete: async () => {
+        throw new CairnError({ code: 'PERMANENT_IO', backend: 'disk', message: 'denied' });
+      },
+    };
+    const clock = createManualClock();
+    const result = mapItems({
+      storage: failingDeletes,
+      run,
+      step: 'undeleted',
+      items: [0, 1, 2, 3],
+      concurrency: 1,
+      clock,
+      flushIntervalMs: 10,
+      worker: async (item) => {
+        await clock.sleep(100);
+        return item;
+      },
+    });
+    while (!(await Promise.race([result.then(() => true), settle().then(() => false)]))) {
+      if (clock.pendingSleeps > 0) await clock.advance(100);
+    }
+    const segments = await storedItemSegments(memory, 'undeleted');
+    expect(segments.map((segment) => [segment.firstSequence, segment.lastSequence])).toEqual([
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+    ]);
+    const progress = await loadItemProgress(memory, run, 'undeleted');
+    expect(progress).toMatchObject({ done: 4, recordsRead: 0, unusable: 0, nextSequence: 5 });
   });
 
   it('never lets a segment claim a record that is not durable yet', async () => {
@@ -261,6 +334,7 @@ describe('mapItems storage', () => {
       items: [0, 1, 2, 3],
       concurrency: 1,
       segmentMaxItems: 2,
+      clock: createManualClock(),
       worker: async (item) => item,
     });
     const segments = await storedItemSegments(storage.memory, 'no-segment');
