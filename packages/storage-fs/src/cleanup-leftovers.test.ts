@@ -73,4 +73,16 @@ describe('cleanup on open', () => {
     await createFsStorage({ root }).head('k');
     expect(await readdir(locks)).toEqual([liveLock.slice(locks.length + 1)]);
   });
+
+  it('removes a lock a dead writer never linked into place, at once, and keeps a live one', async () => {
+    const root = await temporaryRoot();
+    const locks = join(root, '.cairn-tmp', 'locks');
+    await mkdir(locks, { recursive: true });
+    const dead = `${lockPathOf(locks, 'a')}.broken-pending-${await deadProcessId()}-00aa11`;
+    const live = `${lockPathOf(locks, 'b')}.broken-pending-${process.pid}-00aa12`;
+    await writeFile(dead, JSON.stringify({ pid: 1 }));
+    await writeFile(live, JSON.stringify({ pid: process.pid }));
+    await createFsStorage({ root }).head('k');
+    expect(await readdir(locks)).toEqual([live.slice(locks.length + 1)]);
+  });
 });

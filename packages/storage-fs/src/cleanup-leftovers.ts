@@ -3,7 +3,7 @@ import type { FsContext } from './fs-context.js';
 import { processIdOfTemporaryName } from './fs-layout.js';
 import { errorCodeOf, mapFsError } from './map-fs-error.js';
 import { isProcessAlive } from './process-alive.js';
-import { breakLockIfStale, isBrokenLockName } from './stale-lock.js';
+import { breakLockIfStale, isBrokenLockName, processIdOfPendingLock } from './stale-lock.js';
 
 /** What the cleanup on open removed. */
 export interface CleanupReport {
@@ -57,10 +57,14 @@ export async function cleanupLeftovers(
   for (const name of await fileSystem.readdir(layout.lockDirectory)) {
     const path = join(layout.lockDirectory, name);
     if (isBrokenLockName(name)) {
-      // Left by a process that crashed while breaking a stale lock.
+      // Left by a process that crashed while breaking a stale lock, or while taking a lock (a
+      // pending lock names its writer: once that process is gone, nobody will link it).
+      const writer = processIdOfPendingLock(name);
       const age = await ageOf(context, path);
-      if (age !== undefined && age > context.lock.staleAfterMs && (await removed(context, path)))
-        locks += 1;
+      const abandoned =
+        (writer !== undefined && !isProcessAlive(writer)) ||
+        (age !== undefined && age > context.lock.staleAfterMs);
+      if (age !== undefined && abandoned && (await removed(context, path))) locks += 1;
     } else if (name.endsWith('.lock')) {
       const existed = (await ageOf(context, path)) !== undefined;
       if (existed && (await breakLockIfStale(context.lock, path))) locks += 1;

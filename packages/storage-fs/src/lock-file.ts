@@ -5,7 +5,7 @@ import { CairnError } from '@cairn/kernel';
 import { fsStorageName } from './fs-storage-options.js';
 import type { HeldKeyLock, KeyLockSettings } from './key-lock.js';
 import { errorCodeOf, mapFsError } from './map-fs-error.js';
-import { breakLockIfStale, parseLockOwner } from './stale-lock.js';
+import { breakLockIfStale, parseLockOwner, pendingLockName } from './stale-lock.js';
 
 function lockLost(key: string, path: string): CairnError {
   return new CairnError({
@@ -93,22 +93,33 @@ class LockFile implements HeldKeyLock {
   }
 }
 
-/** Creates the lock file exclusively with our process id and a fresh token. */
+/**
+ * Creates the lock file exclusively with our process id and a fresh token, complete from the
+ * moment it appears: the content is written to a private file first and then linked into
+ * place (`link` fails with EEXIST when a lock exists, like an exclusive create). A writer
+ * killed half-way leaves at most a private file, never an empty lock that others could only
+ * judge stale by its age.
+ */
 async function createLockFile(
   settings: KeyLockSettings,
   lockPath: string,
   key: string,
 ): Promise<LockFile> {
-  const handle = await settings.fileSystem.open(lockPath, 'wx');
+  const { fileSystem } = settings;
   const token = randomBytes(16).toString('hex');
+  // Named like a broken lock so the cleanup on open removes it if we die before the unlink.
+  const pending = pendingLockName(lockPath);
+  const handle = await fileSystem.open(pending, 'wx');
   try {
     await handle.writeFile(JSON.stringify({ pid: process.pid, key, token }));
+    await fileSystem.link(pending, lockPath);
   } catch (error) {
-    // We created the file a moment ago and it is young, so nobody else removed it.
     await handle.close().catch(() => {});
-    await settings.fileSystem.unlink(lockPath).catch(() => {});
+    await fileSystem.unlink(pending).catch(() => {});
     throw error;
   }
+  // The handle stays open on the lock's inode: the heartbeat refreshes it through the handle.
+  await fileSystem.unlink(pending).catch(() => {});
   return new LockFile(settings, lockPath, key, token, handle);
 }
 

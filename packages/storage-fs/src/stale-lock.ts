@@ -65,7 +65,8 @@ export async function breakLockIfStale(
     if (errorCodeOf(error) === 'ENOENT') return true;
     throw mapFsError(error, { operation: 'inspect the lock', path: lockPath });
   }
-  // An empty lock is being written by its owner right now: only age makes it stale.
+  // Locks appear complete (see createLockFile); an empty one comes from an older version of
+  // Cairn or another tool, and only age makes it stale.
   const stale =
     ageMs > settings.staleAfterMs || (owner.pid !== undefined && !isProcessAlive(owner.pid));
   if (!stale) return false;
@@ -90,7 +91,21 @@ export async function breakLockIfStale(
   return true;
 }
 
-/** Whether a file in the lock folder is a leftover of a lock broken by a crashed breaker. */
+/** A private name to write a new lock under before linking it into place. */
+export function pendingLockName(lockPath: string): string {
+  return `${lockPath}${brokenMarker}pending-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** The process that wrote a pending lock (see {@link pendingLockName}), if the name says. */
+export function processIdOfPendingLock(name: string): number | undefined {
+  const match = /\.broken-pending-(\d+)-[0-9a-f]+$/.exec(name);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/**
+ * Whether a file in the lock folder is a leftover of a lock broken by a crashed breaker, or of
+ * a lock a crashed writer never linked into place.
+ */
 export function isBrokenLockName(name: string): boolean {
   return name.includes(brokenMarker);
 }

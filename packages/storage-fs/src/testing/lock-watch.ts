@@ -5,7 +5,7 @@ import { errorCodeOf } from '../map-fs-error.js';
 export interface LockWatch {
   /** Use it for the waiting writer. */
   readonly fileSystem: FileSystem;
-  /** Resolves the first time an exclusive create of the lock failed because it exists. */
+  /** Resolves the first time taking the lock (linking it into place) failed because it exists. */
   readonly contended: Promise<void>;
 }
 
@@ -26,5 +26,13 @@ export function watchLockContention(lockPath: string): LockWatch {
       throw error;
     }
   }) as FileSystem['open'];
-  return { fileSystem: { ...nodeFileSystem, open }, contended };
+  const link = (async (...parameters: Parameters<FileSystem['link']>) => {
+    try {
+      return await nodeFileSystem.link(...parameters);
+    } catch (error) {
+      if (parameters[1] === lockPath && errorCodeOf(error) === 'EEXIST') reportContention();
+      throw error;
+    }
+  }) as FileSystem['link'];
+  return { fileSystem: { ...nodeFileSystem, open, link }, contended };
 }
