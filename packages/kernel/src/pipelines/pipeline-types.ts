@@ -7,7 +7,7 @@ import type {
 } from '../checkpoints/index.js';
 import type { EnvironmentLevel } from '../environment/environment-record.js';
 import type { ItemContext, MapItemsResult } from '../items/index.js';
-import type { JournalEntry } from '../journal/journal-events.js';
+import type { Coverage, JournalEntry } from '../journal/journal-events.js';
 import type { Logger } from '../logging/logger.js';
 import type { TimeIdGenerator } from '../naming/time-id.js';
 import type { RetryPolicy, RetryPolicyOptions } from '../retry/index.js';
@@ -134,6 +134,22 @@ export interface RunPipelineOptions {
   readonly checkpointStore?: (storage: Storage) => CheckpointStore;
 }
 
+/** What one step did in an attempt. */
+export interface StepSummary {
+  /** The step. */
+  readonly step: string;
+  /** Ran to completion, loaded from a checkpoint, or stopped part-way. */
+  readonly outcome: 'completed' | 'skipped' | 'interrupted';
+  /** The checkpoint of its output (completed and skipped steps). */
+  readonly checkpoint?: string;
+  /** How long it ran in this attempt. */
+  readonly durationMs?: number;
+  /** Items of its `map` calls: done (including earlier attempts), failed, total. */
+  readonly items?: { readonly done: number; readonly failed: number; readonly total: number };
+  /** Per parameter value of a sweep: items done and failed. */
+  readonly coverage?: Coverage;
+}
+
 /** How a pipeline run ended (a FAILED run throws instead). */
 export interface PipelineResult<Outputs> {
   /** The run id. */
@@ -146,6 +162,8 @@ export interface PipelineResult<Outputs> {
   readonly outputs: Partial<Outputs>;
   /** Steps loaded from checkpoints instead of run, in order. */
   readonly skipped: readonly { readonly step: string; readonly checkpoint: string }[];
+  /** What each step did in this attempt, in order: the run's summary. */
+  readonly steps: readonly StepSummary[];
   /** Why it was interrupted (`SIGINT`, `SIGTERM`, `aborted`). */
   readonly reason?: string;
   /** 0 when completed; 130 for SIGINT, 143 for SIGTERM, 130 for other interruptions. */

@@ -6,7 +6,12 @@ import { summariseError } from '../journal/journal-events.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { validateName } from '../naming/names.js';
 import { type Run, startRun } from '../runs/start-run.js';
-import type { PipelineResult, RunPipelineOptions, StepDefinition } from './pipeline-types.js';
+import type {
+  PipelineResult,
+  RunPipelineOptions,
+  StepDefinition,
+  StepSummary,
+} from './pipeline-types.js';
 import { handleProcessSignals, type StopReason, signalExitCodes } from './process-signals.js';
 import { findResumePoint } from './resume-point.js';
 import { createStepContext, type StepItemCounts } from './step-context.js';
@@ -169,6 +174,7 @@ async function executeSteps<Outputs>(
   const { print, now, stopper } = context;
   const outputs: Record<string, unknown> = {};
   const skipped: { step: string; checkpoint: string }[] = [];
+  const summaries: StepSummary[] = [];
   const completed = point?.action === 'resume' ? point.completed : [];
 
   const interrupted = async (): Promise<PipelineResult<Outputs>> => {
@@ -183,6 +189,7 @@ async function executeSteps<Outputs>(
       state: 'INTERRUPTED',
       outputs: outputs as Partial<Outputs>,
       skipped,
+      steps: summaries,
       reason: why,
       exitCode: reason?.kind === 'signal' ? signalExitCodes[reason.signal] : signalExitCodes.SIGINT,
     };
@@ -234,6 +241,7 @@ async function executeSteps<Outputs>(
         outputs[step.name] = loaded.state;
         checkpoints.protect(done.checkpoint);
         skipped.push({ step: step.name, checkpoint: done.checkpoint });
+        summaries.push({ step: step.name, outcome: 'skipped', checkpoint: done.checkpoint });
         run.emit({ type: 'step-skipped', step: step.name, checkpoint: done.checkpoint });
         print(`Skipped ${step.name}: completed earlier, output loaded from ${done.checkpoint}.`);
         continue;
@@ -265,6 +273,13 @@ async function executeSteps<Outputs>(
         output = await step.run(stepContext);
       } catch (error) {
         if (stopper.signal.aborted) {
+          summaries.push({
+            step: step.name,
+            outcome: 'interrupted',
+            durationMs: Math.max(0, now() - started),
+            ...(counts.current ? { items: counts.current } : {}),
+            ...(counts.coverage ? { coverage: counts.coverage } : {}),
+          });
           await run
             .updateStep(step.name, {
               state: 'INTERRUPTED',
@@ -277,12 +292,19 @@ async function executeSteps<Outputs>(
         return await failed(error, step.name);
       }
       // What the step returned is finished work: it is saved even when a stop came meanwhile.
-      const record = await checkpoints.save({
-        run: run.id,
-        step: step.name,
-        state: output === undefined ? null : output,
-        metadata: { kind: 'step-output', pipeline: run.pipeline },
-      });
+      let record: Awaited<ReturnType<CheckpointStore['save']>>;
+      try {
+        record = await checkpoints.save({
+          run: run.id,
+          step: step.name,
+          state: output === undefined ? null : output,
+          metadata: { kind: 'step-output', pipeline: run.pipeline },
+        });
+      } catch (error) {
+        // An output that cannot be stored (not JSON, storage down) fails the step: without its
+        // checkpoint a resume could not skip it.
+        return await failed(error, step.name);
+      }
       outputs[step.name] = output;
       await run.updateStep(step.name, {
         state: 'COMPLETED',
@@ -295,6 +317,14 @@ async function executeSteps<Outputs>(
         step: step.name,
         durationMs: Math.max(0, now() - started),
         checkpoint: record.id,
+        ...(counts.current ? { items: counts.current } : {}),
+        ...(counts.coverage ? { coverage: counts.coverage } : {}),
+      });
+      summaries.push({
+        step: step.name,
+        outcome: 'completed',
+        checkpoint: record.id,
+        durationMs: Math.max(0, now() - started),
         ...(counts.current ? { items: counts.current } : {}),
         ...(counts.coverage ? { coverage: counts.coverage } : {}),
       });
@@ -321,6 +351,7 @@ async function executeSteps<Outputs>(
     state: 'COMPLETED',
     outputs: outputs as Partial<Outputs>,
     skipped,
+    steps: summaries,
     exitCode: 0,
   };
 }
