@@ -11,6 +11,7 @@ export {
 } from './item-record.js';
 export type { ItemSegment, ItemSegmentEntry, SegmentStatus } from './item-segment.js';
 export {
+  type ItemIdentity,
   type ItemProgress,
   type ItemProgressEntry,
   itemIdentity,

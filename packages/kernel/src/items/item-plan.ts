@@ -1,6 +1,6 @@
 import { CairnError } from '../errors/cairn-error.js';
 import { inputDigestOf } from './item-digest.js';
-import { itemIdentity } from './load-item-progress.js';
+import { type ItemIdentity, itemIdentity } from './load-item-progress.js';
 import type { ResolvedMapItemsOptions } from './map-items-options.js';
 
 /** Longest item key, in characters: keys are repeated in every segment. */
@@ -12,7 +12,7 @@ export interface PlannedItem<Item> {
   readonly index: number;
   readonly key: string | undefined;
   /** What a resume matches it by (see `itemIdentity`). */
-  readonly identity: string;
+  readonly identity: ItemIdentity;
   /** Its sweep parameters, with a grid. */
   readonly parameters: Readonly<Record<string, unknown>> | undefined;
   /** Hex SHA-256 of its canonical JSON (with its parameters). */

@@ -27,7 +27,7 @@ export interface ItemProgressEntry {
 /** Where the items of a (run, step) stand, as {@link loadItemProgress} finds them. */
 export interface ItemProgress {
   /** The latest entry per item, by {@link itemIdentity}. */
-  readonly items: ReadonlyMap<string, ItemProgressEntry>;
+  readonly items: ReadonlyMap<ItemIdentity, ItemProgressEntry>;
   /** Items whose latest record is done. */
   readonly done: number;
   /** Items whose latest record failed. */
@@ -63,23 +63,44 @@ export interface LoadItemProgressOptions {
   readonly readConcurrency?: number;
 }
 
+/** What a resume matches an item by: its index, or `key:<key>` when the map has keys. */
+export type ItemIdentity = number | string;
+
 /**
  * The identity a resume matches items by: the item's key when the map has a `key` function,
- * else its index. The two forms never collide.
+ * else its index. The two forms never collide (a number and a prefixed string); numbers keep
+ * the map of 100,000 entries cheap to build.
  */
-export function itemIdentity(index: number, key: string | undefined): string {
-  return key === undefined ? `index:${index}` : `key:${key}`;
+export function itemIdentity(index: number, key: string | undefined): ItemIdentity {
+  return key === undefined ? index : `key:${key}`;
+}
+
+function createEntry(
+  index: number,
+  key: string | undefined,
+  sequence: number,
+  status: 'done' | 'failed',
+  prefix: string,
+): ItemProgressEntry {
+  const entry: { -readonly [Field in keyof ItemProgressEntry]: ItemProgressEntry[Field] } = {
+    index,
+    sequence,
+    status,
+    digestPrefix: prefix,
+  };
+  if (key !== undefined) entry.key = key;
+  return entry;
 }
 
 /** Converts a record to its progress entry. */
 export function entryOfRecord(record: ItemRecord): ItemProgressEntry {
-  return {
-    index: record.index,
-    ...(record.key === undefined ? {} : { key: record.key }),
-    sequence: record.sequence,
-    status: record.status,
-    digestPrefix: digestPrefix(record.inputDigest),
-  };
+  return createEntry(
+    record.index,
+    record.key,
+    record.sequence,
+    record.status,
+    digestPrefix(record.inputDigest),
+  );
 }
 
 /**
@@ -107,7 +128,7 @@ export async function loadItemProgress(
   const readConcurrency = options.readConcurrency ?? 16;
   const listOptions = signal === undefined ? {} : { signal };
 
-  const items = new Map<string, ItemProgressEntry>();
+  const items = new Map<ItemIdentity, ItemProgressEntry>();
   let highestSequence = 0;
   let unusable = 0;
   let recordsRead = 0;
@@ -158,14 +179,17 @@ export async function loadItemProgress(
     if (segment.firstSequence > coveredThrough + 1) {
       gaps.push({ first: coveredThrough + 1, last: segment.firstSequence - 1 });
     }
-    for (const [index, sequence, status, prefix, key] of segment.items) {
-      apply({
-        index,
-        ...(key === undefined ? {} : { key }),
-        sequence,
-        status: status === 0 ? 'done' : 'failed',
-        digestPrefix: prefix,
-      });
+    // The hot loop of a resume (100,000 entries): no spreads, one lookup per entry.
+    for (const item of segment.items) {
+      const sequence = item[1];
+      const key = item[4];
+      const identity = itemIdentity(item[0], key);
+      const current = items.get(identity);
+      if (current !== undefined && current.sequence >= sequence) continue;
+      items.set(
+        identity,
+        createEntry(item[0], key, sequence, item[2] === 0 ? 'done' : 'failed', item[3]),
+      );
     }
     coveredThrough = Math.max(coveredThrough, segment.lastSequence);
   }
