@@ -259,7 +259,7 @@ export async function mapItems<Item, Result>(
         item: planned.index,
         attempt,
         durationMs,
-        ...paramsOf(planned),
+        ...parametersField(planned),
       });
     } else {
       const error = summaryOf(storedError as StoredItemError);
@@ -270,7 +270,7 @@ export async function mapItems<Item, Result>(
         item: planned.index,
         attempt,
         error,
-        ...paramsOf(planned),
+        ...parametersField(planned),
       });
     }
     reporter.finished(finished.status);
@@ -315,7 +315,7 @@ export async function mapItems<Item, Result>(
   };
 }
 
-function paramsOf(planned: PlannedItem<unknown>): { parameters?: Record<string, unknown> } {
+function parametersField(planned: PlannedItem<unknown>): { parameters?: Record<string, unknown> } {
   return planned.parameters === undefined ? {} : { parameters: { ...planned.parameters } };
 }
 
