@@ -29,8 +29,12 @@ export type ItemOutcome<Result> =
 export interface MapItemsResult<Result> {
   /** One outcome per item, in input order. */
   readonly outcomes: readonly ItemOutcome<Result>[];
-  /** Each item's value in input order; `undefined` for failed items. */
-  readonly values: readonly (Result | undefined)[];
+  /**
+   * Each item's value in input order; `null` for failed items, so a step can return the array
+   * as its output and it stays plain JSON (look at `outcomes` to tell a failure from a `null`
+   * result).
+   */
+  readonly values: readonly (Result | null)[];
   /** Items done (including those done by earlier calls). */
   readonly done: number;
   /** Items failed. */

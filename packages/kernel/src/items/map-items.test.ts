@@ -114,7 +114,7 @@ describe('mapItems', () => {
     });
     expect(result.done).toBe(3);
     expect(result.failed).toBe(3);
-    expect(result.values).toEqual(['even 0', undefined, 'even 2', undefined, 'even 4', undefined]);
+    expect(result.values).toEqual(['even 0', null, 'even 2', null, 'even 4', null]);
     expect(result.outcomes[1]).toEqual({
       index: 1,
       status: 'failed',

@@ -306,7 +306,7 @@ export async function mapItems<Item, Result>(
   const complete = outcomes as ItemOutcome<Result>[];
   return {
     outcomes: complete,
-    values: complete.map((outcome) => (outcome.status === 'done' ? outcome.value : undefined)),
+    values: complete.map((outcome) => (outcome.status === 'done' ? outcome.value : null)),
     done,
     failed,
     skipped,

@@ -119,10 +119,56 @@ describe('pipelines', () => {
     const second = await pipeline.run({ storage, ...quiet });
     expect(second).toMatchObject({ run: first.run, state: 'COMPLETED' });
     expect(second.outputs.generate).toEqual(items.map((item) => item * 2));
+    // Items finished by the first attempt are counted once.
+    expect((await readRun(storage, second.run))?.record.steps[0]?.items).toEqual({
+      done: 40,
+      failed: 0,
+      total: 40,
+    });
     // Every item ran, and none that finished the first time ran again.
     expect([...runs.keys()].sort((a, b) => a - b)).toEqual(items);
     const finishedTwice = [...runs.entries()].filter(([, count]) => count > 1);
     for (const [item] of finishedTwice) expect(item).toBeGreaterThan(12);
+  });
+
+  it('summarises each step: items, sweep coverage per value, and what was skipped on resume', async () => {
+    const storage = createMemoryStorage();
+    let failReport = true;
+    const pipeline = definePipeline('sweep')
+      .step('generate', async ({ map }) => {
+        const result = await map(
+          [0, 1, 2, 3, 4, 5],
+          async (item, context) => {
+            if (item === 5) throw new Error('item 5 always fails');
+            return `${item}@${String(context.parameters.temperature)}`;
+          },
+          { grid: { temperature: [0.2, 0.7] }, retry: { maxAttempts: 1 } },
+        );
+        return result.values;
+      })
+      .step('report', ({ outputs }) => {
+        if (failReport) throw new Error('not yet');
+        return outputs.generate.filter((value) => value !== null).length;
+      });
+    const failure = await rejection(pipeline.run({ storage, ...quiet }));
+    expect(failure.code).toBe('STEP_FAILED');
+
+    failReport = false;
+    const result = await pipeline.run({ storage, ...quiet, resume: true });
+    expect(result.outputs.report).toBe(5);
+    expect(result.steps).toEqual([
+      { step: 'generate', outcome: 'skipped', checkpoint: result.skipped[0]?.checkpoint },
+      expect.objectContaining({ step: 'report', outcome: 'completed' }),
+    ]);
+    const completed = (await events(storage, result.run)).find(
+      (event) => event.type === 'step-completed' && event.step === 'generate',
+    );
+    expect(completed).toMatchObject({
+      items: { done: 5, failed: 1, total: 6 },
+      coverage: {
+        temperature: { '0.2': { done: 3, failed: 0 }, '0.7': { done: 2, failed: 1 } },
+      },
+    });
   });
 
   it('refuses to resume a run another live process is running, and finds the resume point', async () => {

@@ -68,7 +68,8 @@ export function createStepContext(setup: StepContextSetup): StepContext<Record<s
       });
       const previous = counts.current ?? { done: 0, failed: 0, total: 0 };
       counts.current = {
-        done: previous.done + result.done + result.skipped,
+        // `done` already counts items finished by earlier attempts.
+        done: previous.done + result.done,
         failed: previous.failed + result.failed,
         total: previous.total + items.length,
       };
