@@ -31,7 +31,7 @@ describe('storage layout', () => {
   it('keeps everything of a run under its folder', () => {
     const id = runId('research', stamp);
     const keys = runKeys(id);
-    expect(keys.record).toBe(`runs/research/${stamp}/run.yaml`);
+    expect(keys.record).toBe(`runs/research/${stamp}/run.json`);
     expect(keys.journalSegment(3)).toBe(`runs/research/${stamp}/journal/000000000003.jsonl`);
     expect(keys.step('generate').item(12)).toBe(
       `runs/research/${stamp}/steps/generate/items/000000000000/000000000012.json`,

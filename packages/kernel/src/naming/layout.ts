@@ -9,7 +9,7 @@ import { timeIdPattern } from './time-id.js';
  * ```
  * checkpoints/<step>/<time id>/payload              the bytes (written first)
  * checkpoints/<step>/<time id>/checkpoint.yaml      the sidecar: the commit marker (written last)
- * runs/<pipeline>/<time id>/run.yaml                the run record (state, heartbeat, steps)
+ * runs/<pipeline>/<time id>/run.json                the run record (state, heartbeat, steps)
  * runs/<pipeline>/<time id>/journal/<n>.jsonl       journal segments, create-only, n from 1
  * runs/<pipeline>/<time id>/environment.yaml        environment capture
  * runs/<pipeline>/<time id>/environment/git.diff    the git diff (level 2 and up)
@@ -23,7 +23,7 @@ export const layout = {
   runsRoot: 'runs/',
   checkpointSidecarName: 'checkpoint.yaml',
   checkpointPayloadName: 'payload',
-  runRecordName: 'run.yaml',
+  runRecordName: 'run.json',
 } as const;
 
 /** Width of the zero-padded sequence numbers in journal, item and segment keys. */

@@ -49,7 +49,7 @@ export class RunRecordWriter {
       try {
         const info = await this.#storage.put(this.#key, serialiseRunRecord(record), {
           ...options,
-          contentType: 'application/yaml',
+          contentType: 'application/json',
         });
         this.#etag = info.etag;
         this.#record = record;

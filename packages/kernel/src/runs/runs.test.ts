@@ -32,7 +32,7 @@ describe('runs', () => {
     await run.updateStep('a', { state: 'COMPLETED', checkpoint: 'a/20250101T000000.000Z-aaaaaa' });
     const record = await run.finish('COMPLETED');
     expect(record.state).toBe('COMPLETED');
-    const stored = parseRunRecord(await text(storage, runKeys(run.id).record), 'run.yaml');
+    const stored = parseRunRecord(await text(storage, runKeys(run.id).record), 'run.json');
     expect(stored.state).toBe('COMPLETED');
     expect(stored.finishedAt).toBeDefined();
     expect(stored.steps).toMatchObject([{ name: 'a', state: 'COMPLETED' }]);
