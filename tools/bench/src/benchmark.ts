@@ -6,8 +6,8 @@ export interface ResultRow {
   readonly measure: string;
   /** Cairn's samples, summarised. */
   readonly cairn: Summary;
-  /** The limit's samples, summarised. */
-  readonly limit: Summary;
+  /** The limit's samples, summarised; absent for a quantity only Cairn's side has. */
+  readonly limit?: Summary;
 }
 
 /** The outcome of one benchmark: a titled table. */

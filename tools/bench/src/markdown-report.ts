@@ -11,7 +11,7 @@ export function formatNumber(value: number): string {
 }
 
 function formatRatio(row: ResultRow): string {
-  if (row.limit.median === 0) return 'n/a';
+  if (row.limit === undefined || row.limit.median === 0) return 'n/a';
   return `${(row.cairn.median / row.limit.median).toFixed(2)}×`;
 }
 
@@ -28,7 +28,7 @@ export function renderResult(result: BenchmarkResult): string {
   ];
   for (const row of result.rows) {
     lines.push(
-      `| ${row.measure} | ${formatNumber(row.cairn.median)} | ${formatNumber(row.cairn.p95)} | ${formatNumber(row.limit.median)} | ${formatNumber(row.limit.p95)} | ${formatRatio(row)} |`,
+      `| ${row.measure} | ${formatNumber(row.cairn.median)} | ${formatNumber(row.cairn.p95)} | ${row.limit === undefined ? '—' : formatNumber(row.limit.median)} | ${row.limit === undefined ? '—' : formatNumber(row.limit.p95)} | ${formatRatio(row)} |`,
     );
   }
   return lines.join('\n');

@@ -1,12 +1,30 @@
 import { collectGarbage, startMemorySampler } from './memory-sampler.js';
 
-/** One of the two things compared: Cairn, or the limit it is held against. */
-export interface Contender {
-  /** The timed work of one round. */
-  run(round: number): Promise<void>;
+/** What every contender may have. */
+interface ContenderBase {
   /** Untimed work after each round, e.g. deleting what the round wrote. */
   afterRound?(round: number): Promise<void>;
 }
+
+/** A contender whose rounds the harness times around the call. */
+export interface TimedContender extends ContenderBase {
+  /** The timed work of one round. */
+  run(round: number): Promise<void>;
+  measure?: never;
+}
+
+/**
+ * A contender that times its rounds itself, e.g. inside a child process so that the child's
+ * start-up is not counted.
+ */
+export interface SelfTimedContender extends ContenderBase {
+  /** The work of one round; resolves with how long it took, in milliseconds. */
+  measure(round: number): Promise<number>;
+  run?: never;
+}
+
+/** One of the two things compared: Cairn, or the limit it is held against. */
+export type Contender = TimedContender | SelfTimedContender;
 
 /** How to run a comparison. */
 export interface SideBySideOptions {
@@ -44,8 +62,13 @@ async function runOnce(
   if (sampleMemory) collectGarbage();
   const sampler = sampleMemory ? startMemorySampler() : undefined;
   const start = performance.now();
-  await contender.run(round);
-  const durationMs = performance.now() - start;
+  let durationMs: number;
+  if (contender.measure !== undefined) {
+    durationMs = await contender.measure(round);
+  } else {
+    await contender.run(round);
+    durationMs = performance.now() - start;
+  }
   const growth = sampler?.stop();
   await contender.afterRound?.(round);
   if (samples === undefined) return;

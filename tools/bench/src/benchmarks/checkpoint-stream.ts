@@ -1,17 +1,13 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkpointKeys, createCheckpointStore, defaultTimeIds, runId } from '@cairn/kernel';
-import { createFsStorage } from '@cairn/storage-fs';
 import type { Benchmark, ResultRow } from '../benchmark.js';
-import { checkBuildsAreCurrent, measureStreamedSavePeak } from '../checkpoint-stream-peak.js';
 import { generatedBody } from '../generated-body.js';
-import { formatNumber } from '../markdown-report.js';
 import { catThenSha256sum, readFileDigest, streamToFile } from '../raw-limits.js';
 import { bytesFromEnvironment, countFromEnvironment, formatBytes } from '../settings.js';
 import { runSideBySide } from '../side-by-side.js';
+import { summarize, summarizeRates } from '../statistics.js';
+import { checkBuildsAreCurrent, saveInFreshProcess } from '../streamed-save-process.js';
 import { withTemporaryDirectory } from '../temporary-directory.js';
-import { transferRows } from './transfer-rows.js';
 
 const bodyBytes = bytesFromEnvironment('CAIRN_BENCH_P2_BYTES', 1024 ** 3);
 const warmupRounds = countFromEnvironment('CAIRN_BENCH_P2_WARMUP_ROUNDS', 1);
@@ -29,6 +25,36 @@ async function checkFreeSpace(directory: string): Promise<void> {
   }
 }
 
+/** Time and throughput rows of one pairing, and Cairn's memory rows. */
+function pairingRows(
+  label: string,
+  cairnDurationsMs: number[],
+  limitDurationsMs: number[],
+  peaks: { peakBytes: number; beforeBytes: number }[],
+): ResultRow[] {
+  const inMebibytes = (values: number[]) => values.map((value) => value / mebibyte);
+  return [
+    {
+      measure: `${label}: time (ms)`,
+      cairn: summarize(cairnDurationsMs),
+      limit: summarize(limitDurationsMs),
+    },
+    {
+      measure: `${label}: throughput (MiB/s; p95 = rate of the p95 time)`,
+      cairn: summarizeRates(cairnDurationsMs, bodyBytes / mebibyte),
+      limit: summarizeRates(limitDurationsMs, bodyBytes / mebibyte),
+    },
+    {
+      measure: `${label}: peak RSS of the saving process (MiB)`,
+      cairn: summarize(inMebibytes(peaks.map((peak) => peak.peakBytes))),
+    },
+    {
+      measure: `${label}: RSS growth during the save (MiB)`,
+      cairn: summarize(inMebibytes(peaks.map((peak) => peak.peakBytes - peak.beforeBytes))),
+    },
+  ];
+}
+
 /** P2: a large streamed checkpoint, saved and verified, against `cat` + `sha256sum`. */
 export const checkpointStreamBenchmark: Benchmark = {
   name: 'p2 checkpoint stream',
@@ -37,67 +63,53 @@ export const checkpointStreamBenchmark: Benchmark = {
       await checkFreeSpace(directory);
       await checkBuildsAreCurrent();
       const size = formatBytes(bodyBytes);
-      // One source file both sides read, so both start from the same (page-cached) bytes.
+      // One source file both sides read, so both start from the same bytes.
       const source = join(directory, 'source');
       await streamToFile(generatedBody(bodyBytes), source);
       const { sha256: expected } = await readFileDigest(source);
-      const storage = createFsStorage({ root: join(directory, 'cairn') });
-      const store = createCheckpointStore({ storage });
-      const run = runId('bench', defaultTimeIds.next());
+      const cairnRoot = join(directory, 'cairn');
       const rawFolder = join(directory, 'raw');
       await mkdir(rawFolder);
       const rawPath = (round: number) => join(rawFolder, `object-${round}`);
-      let lastId: string | undefined;
-
-      const cairn = {
-        run: async () => {
-          const record = await store.save({ run, step: 'train', body: createReadStream(source) });
-          if (record.sha256 !== expected || record.size !== bodyBytes) {
-            throw new Error(`Cairn saved ${record.size} bytes with SHA-256 ${record.sha256}`);
-          }
-          lastId = record.id;
-        },
-        // Untimed: the disk never holds more than one copy per side.
-        afterRound: async () => {
-          if (lastId === undefined) return;
-          const keys = checkpointKeys(lastId);
-          await storage.delete(keys.sidecar);
-          await storage.delete(keys.payload);
-        },
-      };
-      const raw = (durable: boolean) => ({
-        run: async (round: number) => {
-          const digest = await catThenSha256sum(source, rawPath(round), durable);
-          if (digest !== expected) throw new Error(`sha256sum printed ${digest}`);
-        },
-        afterRound: (round: number) => rm(rawPath(round)),
-      });
 
       const rows: ResultRow[] = [];
       for (const durable of [false, true]) {
-        const samples = await runSideBySide(cairn, raw(durable), {
-          warmupRounds,
-          rounds,
-          sampleMemory: true,
-        });
-        const label = durable
-          ? `save ${size} vs cat + sync + sha256sum`
-          : `save ${size} vs cat + sha256sum`;
-        rows.push(...transferRows(label, bodyBytes, samples));
+        const peaks: { peakBytes: number; beforeBytes: number }[] = [];
+        // Cairn runs in a fresh process per round: the in-process harness forces a garbage
+        // collection before measured rounds, after which V8 keeps marking every few MiB of
+        // buffers for the rest of the process, which would bill the harness to Cairn alone.
+        const cairn = {
+          measure: async (round: number) => {
+            const report = await saveInFreshProcess(cairnRoot, source);
+            if (report.sha256 !== expected || report.size !== bodyBytes) {
+              throw new Error(`Cairn saved ${report.size} bytes with SHA-256 ${report.sha256}`);
+            }
+            if (round >= warmupRounds) peaks.push(report);
+            return report.durationMs;
+          },
+          // Untimed: the disk never holds more than one copy per side.
+          afterRound: () => rm(cairnRoot, { recursive: true, force: true }),
+        };
+        const raw = {
+          run: async (round: number) => {
+            const digest = await catThenSha256sum(source, rawPath(round), durable);
+            if (digest !== expected) throw new Error(`sha256sum printed ${digest}`);
+          },
+          afterRound: (round: number) => rm(rawPath(round)),
+        };
+        const samples = await runSideBySide(cairn, raw, { warmupRounds, rounds });
+        const label = `save ${size} vs cat + ${durable ? 'sync + ' : ''}sha256sum`;
+        rows.push(
+          ...pairingRows(label, samples.cairn.durationsMs, samples.limit.durationsMs, peaks),
+        );
       }
-      await storage.close?.();
-
-      const peak = await measureStreamedSavePeak(join(directory, 'child'), source);
-      if (peak.sha256 !== expected) throw new Error(`the child saved SHA-256 ${peak.sha256}`);
-      const inMiB = (bytes: number) => formatNumber(bytes / mebibyte);
       return {
         title: `P2. Checkpoint save + verify of a ${size} stream vs cat + sha256sum`,
         description: [
           `Cairn: \`createCheckpointStore({ storage: createFsStorage({ root }) }).save({ run, step, body: fs.createReadStream(source) })\` with fsync on (the default): the payload is streamed to the storage while hashed, flushed, read back to the end and its SHA-256 checked, then the YAML sidecar is created (flushed too).`,
-          `Limit: \`sh -c 'cat source > file && sha256sum file'\` (two spawned processes; nothing flushed: the bytes may still be in the page cache when it ends), and \`cat source > file && sync file && sha256sum file\` (\`sync FILE\` is an \`fsync\` of it) for a durable pair.`,
-          `Both read the same ${size} source file, generated once and page-cached, on the same disk; every round checks the SHA-256 against the source's.`,
-          `RSS growth is of the bench process (for the limit, Node waiting for the children).`,
-          `**Peak RSS of a fresh Node process that does only this save** (plain \`node\` on the built packages, \`process.resourceUsage().maxRSS\`): ${inMiB(peak.peakBytes)} MiB, of which ${inMiB(peak.beforeBytes)} MiB before the save started (Node itself and the imports).`,
+          `It runs in a fresh plain \`node\` process per round, on the built packages, timed inside that process from just before \`save\` to its return (start-up and imports, ~0.2 s, not counted); its peak RSS is that process's \`maxRSS\` (Node and the imports included; the growth row subtracts the RSS before the save).`,
+          `Limit: \`sh -c 'cat source > file && sha256sum file'\`, two spawned processes timed from spawn to exit, nothing flushed (the bytes may still be only in the page cache when it ends); second pair: \`cat source > file && sync file && sha256sum file\` (\`sync FILE\` is an \`fsync\` of it), durable like Cairn.`,
+          `Both read the same ${size} source file, generated once, on the same disk; every round checks the SHA-256 against the source's.`,
         ].join(' '),
         rounds,
         warmupRounds,

@@ -3,8 +3,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** What a fresh process that saves one streamed checkpoint reports about its memory. */
-export interface StreamedSavePeak {
+/** What a fresh process that saved one streamed checkpoint reports. */
+export interface StreamedSaveReport {
+  /** How long the save took, start-up and imports excluded, in milliseconds. */
+  readonly durationMs: number;
   /** Resident set size after start-up and imports, before the save, in bytes. */
   readonly beforeBytes: number;
   /** Peak resident set size over the process's life (`maxRSS`), in bytes. */
@@ -15,7 +17,7 @@ export interface StreamedSavePeak {
   readonly sha256: string;
 }
 
-const childScript = fileURLToPath(new URL('./checkpoint-stream-child.mjs', import.meta.url));
+const childScript = fileURLToPath(new URL('./streamed-save-child.mjs', import.meta.url));
 const packagesFolder = fileURLToPath(new URL('../../../packages/', import.meta.url));
 
 async function newestSourceChange(folder: string): Promise<number> {
@@ -60,10 +62,10 @@ export async function checkBuildsAreCurrent(): Promise<void> {
  * running the built packages, and returns what it reports. Call {@link checkBuildsAreCurrent}
  * first.
  */
-export async function measureStreamedSavePeak(
+export async function saveInFreshProcess(
   root: string,
   source: string,
-): Promise<StreamedSavePeak> {
+): Promise<StreamedSaveReport> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -74,7 +76,7 @@ export async function measureStreamedSavePeak(
           reject(new Error(`the streamed-save child failed: ${stderr.trim() || error.message}`));
           return;
         }
-        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as StreamedSavePeak);
+        resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as StreamedSaveReport);
       },
     );
   });
