@@ -6,6 +6,7 @@ import { checkpointStreamBenchmark } from './benchmarks/checkpoint-stream.js';
 import { fsListBenchmark } from './benchmarks/fs-list.js';
 import { memoryListPageBenchmark } from './benchmarks/memory-list-page.js';
 import { mirroredBenchmark } from './benchmarks/mirrored.js';
+import { resumePointBenchmark } from './benchmarks/resume-point.js';
 import { smallPutBenchmark } from './benchmarks/small-put.js';
 import { streamedGetBenchmark } from './benchmarks/streamed-get.js';
 import { streamedPutBenchmark } from './benchmarks/streamed-put.js';
@@ -21,10 +22,12 @@ const benchmarks: readonly Benchmark[] = [
   mirroredBenchmark,
   checkpointSaveLoadBenchmark,
   checkpointStreamBenchmark,
+  resumePointBenchmark,
 ];
 
 // Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror, or
-// `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks.
+// `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks, `pnpm bench p5` for
+// the resume point.
 const filter = process.argv[2]?.toLowerCase();
 const selected = benchmarks.filter(
   (benchmark) => filter === undefined || benchmark.name.includes(filter),
