@@ -102,6 +102,40 @@ async function discard(context: StoreContext, id: string, keys: readonly string[
   }
 }
 
+/**
+ * Takes back a commit whose outcome is unknown: deletes the sidecar, and the payload only once
+ * the sidecar is known to be gone. A sidecar that might still be there keeps its payload, so a
+ * failed save never leaves a committed checkpoint without its bytes.
+ */
+async function uncommit(
+  context: StoreContext,
+  id: string,
+  keys: { readonly sidecar: string; readonly payload: string },
+): Promise<void> {
+  try {
+    await context.storage.delete(keys.sidecar);
+  } catch (error) {
+    let gone = false;
+    try {
+      gone = (await context.storage.head(keys.sidecar)) === undefined;
+    } catch {
+      // Unknown: keep the payload.
+    }
+    if (!gone) {
+      context.logger.warn(
+        {
+          checkpoint: id,
+          key: keys.sidecar,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'a failed checkpoint save could not take back its sidecar; its payload is kept so the checkpoint stays whole if the sidecar landed',
+      );
+      return;
+    }
+  }
+  await discard(context, id, [keys.payload]);
+}
+
 function corrupt(id: string, key: string, what: string, expected: Digest, actual: Digest) {
   return new CairnError({
     code: 'CORRUPT_DATA',
@@ -173,7 +207,7 @@ export async function saveCheckpoint(
       });
     }
     // A failed write may still have landed (a timeout after the commit): uncommit, then delete.
-    await discard(context, id, [keys.sidecar, keys.payload]);
+    await uncommit(context, id, keys);
     throw error;
   }
 

@@ -156,6 +156,24 @@ describe('the commit protocol', () => {
     ]);
   });
 
+  it('a sidecar that landed and cannot be deleted keeps its payload: the save fails, the checkpoint it committed stays whole', async () => {
+    const memory = createMemoryStorage();
+    const storage: Storage = {
+      ...memory,
+      delete: async (key) => {
+        if (sidecarKeys(key)) throw networkError();
+        return memory.delete(key);
+      },
+    };
+    const { store } = storeOver(puttingThenFailing(storage as never, sidecarKeys, networkError()));
+    const error = await rejection(store.save({ run: testRun, step: 'gen', state: { epoch: 7 } }));
+    expect(error.code).toBe('TRANSIENT_IO');
+    // The save reported failure, but its sidecar is there: whatever finds it must load it.
+    const found = await store.latest({ step: 'gen' });
+    expect(found).toBeDefined();
+    expect((await store.load({ step: 'gen' })).state).toEqual({ epoch: 7 });
+  });
+
   it("a save whose id is taken by another writer's sidecar is a CONFLICT and leaves that sidecar alone", async () => {
     const memory = createMemoryStorage();
     const storage: Storage = {
