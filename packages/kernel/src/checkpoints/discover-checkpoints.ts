@@ -99,11 +99,6 @@ export async function latestRecord(
 export const runClockSkewMs = 10 * 60 * 1000;
 
 /**
- * The sequence of the latest checkpoint of `run` and `step`, or 0 when it has none. Only
- * checkpoints stamped after the run began (less {@link runClockSkewMs}) are looked at, so a
- * new run does not read the sidecars of every earlier run.
- */
-/**
  * The key to list a step from to find the checkpoints of `run`: those stamped before the run
  * began (less {@link runClockSkewMs}) cannot be its own.
  */
@@ -113,6 +108,11 @@ export function runStartKey(run: string, step: string): string | undefined {
   return `${stepCheckpointsPrefix(step)}${formatTimeStamp(Math.max(0, started.getTime() - runClockSkewMs))}`;
 }
 
+/**
+ * The sequence of the latest checkpoint of `run` and `step`, or 0 when it has none. Only
+ * checkpoints stamped after the run began (less {@link runClockSkewMs}) are looked at, so a
+ * new run does not read the sidecars of every earlier run.
+ */
 export async function latestSequence(
   context: StoreContext,
   run: string,

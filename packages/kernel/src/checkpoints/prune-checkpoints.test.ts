@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointKeys } from '../naming/layout.js';
+import { checkpointKeys, runKeys } from '../naming/layout.js';
+import { createTimeIdGenerator } from '../naming/time-id.js';
+import { type RunRecord, serialiseRunRecord } from '../runs/run-record.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { recordingDeletes } from '../testing/checkpoints-faulty-storage.js';
-import { keysOf, otherRun, storeOver, testRun } from '../testing/checkpoints-fixtures.js';
+import {
+  keysOf,
+  otherRun,
+  storeOver,
+  testRun,
+  testStart,
+} from '../testing/checkpoints-fixtures.js';
 import { rejection } from '../testing/rejection.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
+import { createCheckpointStore } from './create-checkpoint-store.js';
 import type { PruneRequest } from './retention.js';
 import { keepBest, keepEvery, keepLast } from './retention.js';
 
@@ -233,6 +242,58 @@ describe('prune', () => {
     expect(error.code).toBe('ABORTED');
     expect(error.message).toContain('after deleting 1 checkpoint(s)');
     expect(await committedIds(fixture)).toHaveLength(3);
+  });
+
+  it("never deletes a checkpoint the run's record depends on, whichever process prunes", async () => {
+    const fixture = await withCheckpoints(4);
+    const { storage, saved } = fixture;
+    const time = new Date(testStart).toISOString();
+    // The run completed step "train" with saved[0] as its output and resumed from saved[1].
+    const record: RunRecord = {
+      format: 'cairn.run/v1',
+      id: testRun,
+      pipeline: 'research',
+      state: 'INTERRUPTED',
+      attempt: 2,
+      startedAt: time,
+      attemptStartedAt: time,
+      heartbeatAt: time,
+      heartbeatIntervalMs: 10_000,
+      owner: { host: 'elsewhere', pid: 1, token: 'token' },
+      steps: [{ name: 'train', state: 'COMPLETED', startedAt: time, checkpoint: saved[0]?.id }],
+      resumedFrom: [saved[1]?.id as string],
+    };
+    await storage.put(runKeys(testRun).record, serialiseRunRecord(record));
+    // A store in another process: it has protected nothing itself.
+    const report = await storeOver(storage).store.prune({
+      run: testRun,
+      step: 'train',
+      keep: [keepLast(1)],
+    });
+    expect(report.deleted.map((entry) => entry.id)).toEqual([saved[2]?.id]);
+    expect(report.kept).toEqual([
+      { id: saved[0]?.id, reasons: ['protected'] },
+      { id: saved[1]?.id, reasons: ['protected'] },
+      { id: saved[3]?.id, reasons: ['keepLast(1)'] },
+    ]);
+  });
+
+  it('keeps the last saved, not the last stamped, when a resume ran on a machine whose clock is behind', async () => {
+    const fixture = await withCheckpoints(3);
+    const { storage, saved } = fixture;
+    // Another machine, two minutes behind the first, saves the run's newest checkpoint.
+    const behind = testStart - 2 * 60_000;
+    const store = createCheckpointStore({
+      storage,
+      now: () => behind,
+      timeIds: createTimeIdGenerator({ now: () => behind }),
+    });
+    const newest = await store.save({ run: testRun, step: 'train', state: { epoch: 3 } });
+    expect(newest.sequence).toBe(4);
+    expect(newest.id < (saved[0]?.id as string)).toBe(true);
+    const report = await store.prune({ run: testRun, step: 'train', keep: [keepLast(2)] });
+    expect(report.deleted.map((entry) => entry.id)).toEqual([saved[0]?.id, saved[1]?.id]);
+    expect(report.kept.map((entry) => entry.id).sort()).toEqual([newest.id, saved[2]?.id].sort());
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
 import { checkpointKeys, parseRunId } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
+import { readRunRecord } from '../runs/run-status.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { listRecords, runStartKey } from './discover-checkpoints.js';
@@ -36,7 +37,26 @@ function validateRequest(request: PruneRequest) {
 }
 
 /**
- * Deletes the committed checkpoints of one run and step that no rule keeps. Only the
+ * The checkpoints the run's record names: every completed step's output (a resume loads them
+ * instead of recomputing) and what an attempt resumed from. A prune in any process, not only
+ * the one running the run, must leave them.
+ */
+async function checkpointsTheRunDependsOn(
+  context: StoreContext,
+  run: string,
+): Promise<readonly string[]> {
+  const stored = await readRunRecord(context.storage, run);
+  if (stored === undefined) return [];
+  const { record } = stored;
+  return [
+    ...record.steps.flatMap((step) => (step.checkpoint === undefined ? [] : [step.checkpoint])),
+    ...(record.resumedFrom ?? []),
+  ];
+}
+
+/**
+ * Deletes the committed checkpoints of one run and step that no rule keeps, never one the run's
+ * record depends on (see {@link checkpointsTheRunDependsOn}) or one protected. Only the
  * checkpoints listed at the start are candidates: one committed while pruning is never
  * touched, nor is a payload without a sidecar (it may still be being written). Each deletion
  * removes the sidecar first (uncommitting the checkpoint) and then the payload, so a prune
@@ -60,7 +80,18 @@ export async function pruneCheckpoints(
   })) {
     records.push(record);
   }
-  const protectedIds = new Set([...protect, ...context.protectedIds]);
+  // Within one run the save sequence is the true order: a resume on a machine whose clock is
+  // behind stamps newer checkpoints with earlier time ids, and keepLast must not delete them.
+  records.sort(
+    (left, right) =>
+      (left.sequence ?? 0) - (right.sequence ?? 0) ||
+      (left.id < right.id ? -1 : left.id > right.id ? 1 : 0),
+  );
+  const protectedIds = new Set([
+    ...protect,
+    ...context.protectedIds,
+    ...(await checkpointsTheRunDependsOn(context, request.run)),
+  ]);
   const decision = decideRetention(records, rules, protectedIds);
   const kept = decision.kept.map(({ record, reasons }) => ({ id: record.id, reasons }));
   const deleted: { id: string; size: number }[] = [];
