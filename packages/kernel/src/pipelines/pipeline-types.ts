@@ -34,10 +34,18 @@ export interface StepMapOptions {
 export interface StepCheckpoints {
   /** Saves a checkpoint of this run and step (e.g. each epoch of a training step). */
   save(input: StepSaveInput): Promise<CheckpointRecord>;
-  /** The latest committed checkpoint of this run and step, if any (for resuming inside a step). */
+  /**
+   * The latest committed checkpoint this step saved in this run, if any (for resuming inside a
+   * step); never the pipeline's record of a step's output.
+   */
   latest(): Promise<CheckpointRecord | undefined>;
-  /** Loads a checkpoint by id, verified. */
+  /**
+   * Loads a checkpoint by id, verified. The checkpoint is protected from then on: no prune, in
+   * this process or another, deletes it (the run's record lists it in `resumedFrom`).
+   */
   load<T = unknown>(id: string): Promise<T>;
+  /** Protects a checkpoint from every prune, as {@link StepCheckpoints.load} does. */
+  protect(id: string): Promise<void>;
   /** Applies retention rules to this run and step's checkpoints. */
   prune(
     keep: readonly RetentionRule[],

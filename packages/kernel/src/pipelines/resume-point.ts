@@ -33,10 +33,17 @@ export type ResumePoint =
       readonly nextStep: string | undefined;
     }
   | {
-      /** The run to continue is still running in another process (fresh heartbeat). */
+      /**
+       * The run to continue is still running in another process (fresh heartbeat); taking it
+       * over (`force`) would continue it as `resume` does.
+       */
       readonly action: 'busy';
       /** That run. */
       readonly run: RunStatus;
+      /** Steps a takeover would load from checkpoints, in order. */
+      readonly completed: readonly CompletedStep[];
+      /** The first step a takeover would run. */
+      readonly nextStep: string | undefined;
     };
 
 /** Options for {@link findResumePoint}. */
@@ -88,7 +95,6 @@ export async function findResumePoint(options: FindResumePointOptions): Promise<
       };
     }
   }
-  if (status.state === 'RUNNING') return { action: 'busy', run: status };
   const byName = new Map(status.record.steps.map((step) => [step.name, step]));
   const completed: CompletedStep[] = [];
   let nextStep: string | undefined;
@@ -100,5 +106,10 @@ export async function findResumePoint(options: FindResumePointOptions): Promise<
     }
     completed.push({ step: name, checkpoint: step.checkpoint, completedAt: step.finishedAt });
   }
-  return { action: 'resume', run: status, completed, nextStep };
+  return {
+    action: status.state === 'RUNNING' ? 'busy' : 'resume',
+    run: status,
+    completed,
+    nextStep,
+  };
 }

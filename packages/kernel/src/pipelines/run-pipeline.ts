@@ -14,7 +14,8 @@ import type {
 } from './pipeline-types.js';
 import { handleProcessSignals, type StopReason, signalExitCodes } from './process-signals.js';
 import { findResumePoint } from './resume-point.js';
-import { createStepContext, type StepItemCounts } from './step-context.js';
+import { createStepContext, type StepItemCounts, stepOutputKind } from './step-context.js';
+import { findUnrecordedOutput, loadStepOutput } from './step-outputs.js';
 
 /** Describes a stop reason for records and messages. */
 function describeStop(reason: StopReason): string {
@@ -117,6 +118,7 @@ export async function runPipeline<Outputs>(
         storage,
         logger,
         onEvent: run.emit,
+        ...(options.now ? { now: options.now } : {}),
         ...(options.timeIds ? { timeIds: options.timeIds } : {}),
       });
     return await executeSteps<Outputs>(run, steps, point, checkpoints, {
@@ -175,7 +177,7 @@ async function executeSteps<Outputs>(
   const outputs: Record<string, unknown> = {};
   const skipped: { step: string; checkpoint: string }[] = [];
   const summaries: StepSummary[] = [];
-  const completed = point?.action === 'resume' ? point.completed : [];
+  const completed = point?.action === 'resume' || point?.action === 'busy' ? point.completed : [];
 
   const interrupted = async (): Promise<PipelineResult<Outputs>> => {
     const reason = context.stopReason();
@@ -234,17 +236,50 @@ async function executeSteps<Outputs>(
   };
 
   try {
+    // Once a completed step's output is lost, every later step is recomputed: their outputs
+    // came from the lost one.
+    let trustEarlierOutputs = true;
+    const skip = (name: string, checkpoint: string, state: unknown, how: string) => {
+      outputs[name] = state;
+      checkpoints.protect(checkpoint);
+      skipped.push({ step: name, checkpoint });
+      summaries.push({ step: name, outcome: 'skipped', checkpoint });
+      run.emit({ type: 'step-skipped', step: name, checkpoint });
+      print(`Skipped ${name}: ${how}, output loaded from ${checkpoint}.`);
+    };
     for (const [index, step] of steps.entries()) {
-      const done = completed[index];
+      const done = trustEarlierOutputs ? completed[index] : undefined;
       if (done !== undefined && done.step === step.name) {
-        const loaded = await checkpoints.load({ id: done.checkpoint });
-        outputs[step.name] = loaded.state;
-        checkpoints.protect(done.checkpoint);
-        skipped.push({ step: step.name, checkpoint: done.checkpoint });
-        summaries.push({ step: step.name, outcome: 'skipped', checkpoint: done.checkpoint });
-        run.emit({ type: 'step-skipped', step: step.name, checkpoint: done.checkpoint });
-        print(`Skipped ${step.name}: completed earlier, output loaded from ${done.checkpoint}.`);
-        continue;
+        const loaded = await loadStepOutput(checkpoints, done.checkpoint);
+        if (loaded.found) {
+          skip(step.name, done.checkpoint, loaded.state, 'completed earlier');
+          continue;
+        }
+        trustEarlierOutputs = false;
+        print(
+          `Running ${step.name} again: its output checkpoint ${done.checkpoint} ${loaded.problem}. The steps after it run again too.`,
+        );
+        context.logger.warn(
+          { run: run.id, step: step.name, checkpoint: done.checkpoint, problem: loaded.problem },
+          'a completed step is run again: its output checkpoint cannot be loaded',
+        );
+      } else if (
+        trustEarlierOutputs &&
+        index === completed.length &&
+        (point?.action === 'resume' || point?.action === 'busy')
+      ) {
+        const stepRecord = point.run.record.steps.find((each) => each.name === step.name);
+        const unrecorded = await findUnrecordedOutput(checkpoints, run.id, stepRecord);
+        const loaded = unrecorded && (await loadStepOutput(checkpoints, unrecorded.id));
+        if (unrecorded !== undefined && loaded?.found === true) {
+          await run.updateStep(step.name, {
+            state: 'COMPLETED',
+            finishedAt: unrecorded.createdAt,
+            checkpoint: unrecorded.id,
+          });
+          skip(step.name, unrecorded.id, loaded.state, 'it finished before the run stopped');
+          continue;
+        }
       }
       if (stopper.signal.aborted) return await interrupted();
 
@@ -298,7 +333,7 @@ async function executeSteps<Outputs>(
           run: run.id,
           step: step.name,
           state: output === undefined ? null : output,
-          metadata: { kind: 'step-output', pipeline: run.pipeline },
+          metadata: { kind: stepOutputKind, pipeline: run.pipeline },
         });
       } catch (error) {
         // An output that cannot be stored (not JSON, storage down) fails the step: without its

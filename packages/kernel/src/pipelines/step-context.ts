@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '../checkpoints/index.js';
+import type { CheckpointRecord, CheckpointStore } from '../checkpoints/index.js';
 import { CairnError } from '../errors/cairn-error.js';
 import { mapItems } from '../items/index.js';
 import type { Coverage } from '../journal/journal-events.js';
@@ -25,12 +25,30 @@ export interface StepContextSetup {
   readonly now: () => number;
 }
 
+/** Metadata `kind` of the checkpoint holding a step's output, saved by the pipeline. */
+export const stepOutputKind = 'step-output';
+
+/** Whether a checkpoint holds a step's output (saved by the pipeline, not by the step). */
+export function isStepOutput(record: CheckpointRecord): boolean {
+  return record.metadata.kind === stepOutputKind;
+}
+
 /** Smallest gap between two `step-progress` events from {@link StepContext.progress}. */
 const progressIntervalMs = 1000;
 
 /** Builds the context a step function receives. */
 export function createStepContext(setup: StepContextSetup): StepContext<Record<string, unknown>> {
   const { run, step, checkpoints, options, counts, now } = setup;
+  // What a step resumes from must outlive any prune, in this process (protect) and in others
+  // (the run record's resumedFrom, which every prune reads).
+  const protect = async (id: string): Promise<void> => {
+    checkpoints.protect(id);
+    await run.update((record) =>
+      record.resumedFrom?.includes(id)
+        ? record
+        : { ...record, resumedFrom: [...(record.resumedFrom ?? []), id] },
+    );
+  };
   const mapNames = new Set<string>();
   const started = now();
   let lastProgress = Number.NEGATIVE_INFINITY;
@@ -98,8 +116,25 @@ export function createStepContext(setup: StepContextSetup): StepContext<Record<s
     },
     checkpoints: {
       save: (input) => checkpoints.save({ ...input, run: run.id, step } as never),
-      latest: () => checkpoints.latest({ step, run: run.id }),
-      load: async (id) => (await checkpoints.load({ id })).state as never,
+      latest: async () => {
+        const latest = await checkpoints.latest({ step, run: run.id });
+        if (latest === undefined || !isStepOutput(latest)) return latest;
+        // The pipeline's own record of the step's output is not the step's state: the newest
+        // checkpoint the step saved itself is.
+        let found: CheckpointRecord | undefined;
+        for await (const record of checkpoints.list({ step, run: run.id })) {
+          if (!isStepOutput(record) && (found?.sequence ?? 0) <= (record.sequence ?? 0)) {
+            found = record;
+          }
+        }
+        return found;
+      },
+      load: async (id) => {
+        const loaded = await checkpoints.load({ id });
+        await protect(id);
+        return loaded.state as never;
+      },
+      protect,
       prune: (keep, pruneOptions = {}) =>
         checkpoints.prune({
           run: run.id,

@@ -84,7 +84,7 @@ export const runRecordSchema = z.object({
   journal: z.object({ entries: z.number().int().nonnegative(), hash: z.string() }).optional(),
   /** The environment capture, when one was taken. */
   environment: z.object({ level: z.number().int(), record: z.string() }).optional(),
-  /** Checkpoints loaded instead of recomputed when this attempt resumed. */
+  /** Checkpoints a step loaded to resume from (its own saved state): no prune deletes them. */
   resumedFrom: z.array(z.string()).optional(),
 });
 /** The run record. */
