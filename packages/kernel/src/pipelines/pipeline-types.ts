@@ -109,6 +109,12 @@ export interface RunPipelineOptions {
   readonly resume?: boolean | string;
   /** Take over a run whose heartbeat is still fresh (its process is known dead). */
   readonly force?: boolean;
+  /**
+   * When the latest run completed with failed items, continue it: the first step with failures
+   * runs again, retrying only its failed items (done ones are kept), and the steps after it
+   * run on the new results. Default true; false starts a new run instead.
+   */
+  readonly retryFailed?: boolean;
   /** Stops the run as INTERRUPTED, keeping what finished. */
   readonly signal?: AbortSignal;
   /**

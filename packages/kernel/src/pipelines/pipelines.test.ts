@@ -142,6 +142,51 @@ describe('pipelines', () => {
     for (const [item, count] of runs) expect(count, `item ${item}`).toBeLessThanOrEqual(2);
   });
 
+  it('a run that completed with failed items is continued: only those items run again, then the steps after', async () => {
+    const storage = createMemoryStorage();
+    const calls = new Map<number, number>();
+    const broken = new Set([3, 7]);
+    let reports = 0;
+    const pipeline = definePipeline('retry-failed')
+      .step('generate', ({ map }) =>
+        map(
+          Array.from({ length: 10 }, (_, index) => index),
+          async (item) => {
+            calls.set(item, (calls.get(item) ?? 0) + 1);
+            if (broken.has(item)) throw new Error(`item ${item} is broken`);
+            return item * 10;
+          },
+          { retry: { maxAttempts: 1 } },
+        ),
+      )
+      .step('report', ({ outputs }) => {
+        reports += 1;
+        return outputs.generate.values.filter((value) => value !== null).length;
+      });
+    const lines: string[] = [];
+    const first = await pipeline.run({ storage, ...quiet, print: (line) => lines.push(line) });
+    expect(first).toMatchObject({ state: 'COMPLETED', attempt: 1 });
+    expect(first.outputs.report).toBe(8);
+    expect(lines.join('\n')).toContain('Failed items: 2 in generate');
+
+    broken.delete(3);
+    lines.length = 0;
+    const second = await pipeline.run({ storage, ...quiet, print: (line) => lines.push(line) });
+    expect(second).toMatchObject({ run: first.run, state: 'COMPLETED', attempt: 2 });
+    expect(lines.join('\n')).toContain('retrying the 2 failed item(s) of generate');
+    expect(second.outputs.report).toBe(9);
+    expect(reports).toBe(2);
+    // The eight items that succeeded ran once; the failed ones once more.
+    for (const [item, count] of calls) {
+      expect(count, `item ${item}`).toBe(item === 3 || item === 7 ? 2 : 1);
+    }
+
+    // retryFailed: false starts a new run instead, paying for every item again.
+    const fresh = await pipeline.run({ storage, ...quiet, retryFailed: false });
+    expect(fresh.run).not.toBe(first.run);
+    expect(calls.get(0)).toBe(2);
+  });
+
   it('a completed step whose output checkpoint is gone runs again, and so do the steps after it', async () => {
     const storage = createMemoryStorage();
     const calls: string[] = [];

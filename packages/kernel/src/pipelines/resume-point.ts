@@ -31,6 +31,11 @@ export type ResumePoint =
       readonly completed: readonly CompletedStep[];
       /** The first step to run; undefined when every known step completed. */
       readonly nextStep: string | undefined;
+      /**
+       * Set when the run had completed and is continued to retry the failed items of
+       * `nextStep` (the steps after it run again on the new results).
+       */
+      readonly retrying?: { readonly step: string; readonly failed: number };
     }
   | {
       /**
@@ -56,6 +61,12 @@ export interface FindResumePointOptions {
   readonly steps: readonly string[];
   /** A specific run to continue instead of the latest one. */
   readonly run?: string;
+  /**
+   * Continue a run that completed with failed items, at the first step that has some (its
+   * done items are kept; only the failed ones run again). Default true; false starts a new run
+   * after a completed one, failures or not.
+   */
+  readonly retryFailed?: boolean;
   /** Current time, for heartbeat staleness. */
   readonly now?: number;
   /** Cancels the lookup. */
@@ -64,8 +75,9 @@ export interface FindResumePointOptions {
 
 /**
  * Finds where a pipeline would resume, reading only the run records (one object per run
- * visited; no checkpoint payload, no item record): the latest run unless it completed, and
- * within it the longest prefix of `steps` that completed with a checkpoint.
+ * visited; no checkpoint payload, no item record): the latest run unless it completed (with
+ * no failed items left to retry), and within it the longest prefix of `steps` that completed
+ * with a checkpoint (up to the first step with failed items, for a completed run).
  */
 export async function findResumePoint(options: FindResumePointOptions): Promise<ResumePoint> {
   const describe = { ...(options.now !== undefined ? { now: options.now } : {}) };
@@ -87,7 +99,7 @@ export async function findResumePoint(options: FindResumePointOptions): Promise<
     if (status === undefined) {
       return { action: 'new', reason: 'no earlier run of this pipeline', latest: undefined };
     }
-    if (status.state === 'COMPLETED') {
+    if (status.state === 'COMPLETED' && stepWithFailedItems(status, options) === undefined) {
       return {
         action: 'new',
         reason: `the latest run ${status.record.id} completed`,
@@ -96,20 +108,35 @@ export async function findResumePoint(options: FindResumePointOptions): Promise<
     }
   }
   const byName = new Map(status.record.steps.map((step) => [step.name, step]));
+  const retrying = status.state === 'COMPLETED' ? stepWithFailedItems(status, options) : undefined;
   const completed: CompletedStep[] = [];
   let nextStep: string | undefined;
   for (const name of options.steps) {
     const step = byName.get(name);
-    if (step?.state !== 'COMPLETED' || step.checkpoint === undefined) {
+    if (step?.state !== 'COMPLETED' || step.checkpoint === undefined || name === retrying?.step) {
       nextStep = name;
       break;
     }
     completed.push({ step: name, checkpoint: step.checkpoint, completedAt: step.finishedAt });
   }
-  return {
-    action: status.state === 'RUNNING' ? 'busy' : 'resume',
-    run: status,
-    completed,
-    nextStep,
-  };
+  if (status.state === 'RUNNING') return { action: 'busy', run: status, completed, nextStep };
+  return { action: 'resume', run: status, completed, nextStep, ...(retrying ? { retrying } : {}) };
+}
+
+/**
+ * The first of the pipeline's steps that completed with failed items, when failed items are
+ * to be retried: a completed run with failures is not done, and rerunning it must not pay
+ * again for the items that succeeded.
+ */
+function stepWithFailedItems(
+  status: RunStatus,
+  options: FindResumePointOptions,
+): { readonly step: string; readonly failed: number } | undefined {
+  if (options.retryFailed === false) return undefined;
+  const byName = new Map(status.record.steps.map((step) => [step.name, step]));
+  for (const name of options.steps) {
+    const failed = byName.get(name)?.items?.failed ?? 0;
+    if (failed > 0) return { step: name, failed };
+  }
+  return undefined;
 }

@@ -72,6 +72,7 @@ export async function runPipeline<Outputs>(
             steps: names,
             now: now(),
             ...(typeof resume === 'string' ? { run: resume } : {}),
+            ...(options.retryFailed !== undefined ? { retryFailed: options.retryFailed } : {}),
           });
     if (point?.action === 'busy' && options.force !== true) {
       const { host, pid } = point.run.record.owner;
@@ -86,6 +87,11 @@ export async function runPipeline<Outputs>(
       point?.action === 'resume' || point?.action === 'busy' ? point.run.record.id : undefined;
     if (point?.action === 'new' && point.latest !== undefined)
       print(`Starting a new run: ${point.reason}.`);
+    if (point?.action === 'resume' && point.retrying !== undefined) {
+      print(
+        `Continuing run ${point.run.record.id}: retrying the ${point.retrying.failed} failed item(s) of ${point.retrying.step} (its done items are kept), then the steps after it. Pass resume: false for a new run.`,
+      );
+    }
 
     const run = await startRun({
       storage,
@@ -380,6 +386,13 @@ async function executeSteps<Outputs>(
   print(
     `Run ${run.id} completed${skipped.length > 0 ? ` (${skipped.length} step${skipped.length === 1 ? '' : 's'} resumed from checkpoints)` : ''}.`,
   );
+  const withFailures = summaries.filter((summary) => (summary.items?.failed ?? 0) > 0);
+  if (withFailures.length > 0) {
+    const counts = withFailures.map((summary) => `${summary.items?.failed} in ${summary.step}`);
+    print(
+      `Failed items: ${counts.join(', ')} (each recorded with its error). Run again to retry only those; resume: false starts a new run.`,
+    );
+  }
   return {
     run: run.id,
     attempt: run.attempt,
