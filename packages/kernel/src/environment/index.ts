@@ -1,3 +1,14 @@
+export { isHighEntropyToken } from '../secrets/high-entropy.js';
+export { isSecretVariableName } from '../secrets/secret-names.js';
+export {
+  findSecrets,
+  looksSecret,
+  redactedMarker,
+  type ScrubResult,
+  type SecretShapeKind,
+  type SecretSpan,
+  scrubSecretShapes,
+} from '../secrets/secret-shapes.js';
 export {
   captureEnvironment,
   type EnvironmentCapture,
@@ -9,22 +20,11 @@ export {
   defaultMaxDiffBytes,
 } from './capture-environment-options.js';
 export * from './environment-record.js';
-export { isHighEntropyToken } from './high-entropy.js';
 export {
   type RedactEnvironmentVariablesOptions,
   type RedactedEnvironmentVariables,
   redactEnvironmentVariables,
 } from './redact-environment-variables.js';
-export { isSecretVariableName } from './secret-names.js';
-export {
-  findSecrets,
-  looksSecret,
-  redactedMarker,
-  type ScrubResult,
-  type SecretShapeKind,
-  type SecretSpan,
-  scrubSecretShapes,
-} from './secret-shapes.js';
 export {
   readEnvironment,
   readGitDiff,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { scrubSecretShapes } from '../secrets/secret-shapes.js';
 import type { PackageVersion, ProjectFacts } from './environment-record.js';
-import { scrubSecretShapes } from './secret-shapes.js';
 
 /** The project's manifest and its dependencies with the versions installed. */
 export interface PackageReading {

@@ -1,5 +1,5 @@
-import { isSecretVariableName } from './secret-names.js';
-import { findSecrets, redactedMarker } from './secret-shapes.js';
+import { isSecretVariableName } from '../secrets/secret-names.js';
+import { findSecrets, redactedMarker } from '../secrets/secret-shapes.js';
 
 /** Options of {@link redactEnvironmentVariables}. */
 export interface RedactEnvironmentVariablesOptions {

@@ -1,4 +1,4 @@
-import { redactedMarker, type ScrubResult, scrubSecretShapes } from './secret-shapes.js';
+import { redactedMarker, type ScrubResult, scrubSecretShapes } from '../secrets/secret-shapes.js';
 
 /** Replaces every occurrence of the known secret values, longest first, then shaped secrets. */
 export function scrubText(text: string, secretValues: ReadonlySet<string>): ScrubResult {
