@@ -11,4 +11,5 @@ export * from './naming/index.js';
 export * from './pipelines/index.js';
 export * from './retry/index.js';
 export * from './runs/index.js';
+export * from './secrets/index.js';
 export * from './storage/index.js';
