@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 
 /**
  * The typed events a run writes to its journal (format version 1). The journal is what the
@@ -191,15 +192,18 @@ export const journalEntrySchema = z.object({
 /** One line of a journal segment. */
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
-/** Converts any thrown value to the summary the journal keeps. */
+/**
+ * Converts any thrown value to the summary the journal, run records and logs keep; secrets
+ * its message quotes are replaced by `[redacted]` (see `scrubErrorText`).
+ */
 export function summariseError(error: unknown): ErrorSummary {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {
       name: error.name,
-      message: error.message,
+      message: scrubErrorText(error.message),
       ...(typeof code === 'string' ? { code } : {}),
     };
   }
-  return { name: 'NonError', message: String(error) };
+  return { name: 'NonError', message: scrubErrorText(String(error)) };
 }

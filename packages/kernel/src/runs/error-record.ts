@@ -2,9 +2,13 @@ import { stringify } from 'yaml';
 import { isCairnError } from '../errors/cairn-error.js';
 import { runKeys } from '../naming/layout.js';
 import { defaultTimeIds, type TimeIdGenerator } from '../naming/time-id.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from '../storage/storage.js';
 
-/** What went wrong in a step, kept beside the run: `runs/<run>/errors/<time id>.yaml`. */
+/**
+ * What went wrong in a step, kept beside the run: `runs/<run>/errors/<time id>.yaml`. Messages
+ * and the stack pass through `scrubErrorText`, so secrets an error quotes are not stored.
+ */
 export interface ErrorRecord {
   /** Format tag and version. */
   readonly format: 'cairn.error/v1';
@@ -40,7 +44,7 @@ export interface WriteErrorRecordOptions {
   readonly timeIds?: TimeIdGenerator;
 }
 
-/** Builds the record for a thrown value. */
+/** Builds the record for a thrown value, with secrets in its texts replaced by `[redacted]`. */
 export function errorRecordOf(options: WriteErrorRecordOptions): ErrorRecord {
   const { error } = options;
   const causes: { name: string; message: string }[] = [];
@@ -49,8 +53,8 @@ export function errorRecordOf(options: WriteErrorRecordOptions): ErrorRecord {
   for (let depth = 0; cause !== undefined && depth < 8; depth++) {
     causes.push(
       cause instanceof Error
-        ? { name: cause.name, message: cause.message }
-        : { name: 'NonError', message: String(cause) },
+        ? { name: cause.name, message: scrubErrorText(cause.message) }
+        : { name: 'NonError', message: scrubErrorText(String(cause)) },
     );
     cause = cause instanceof Error ? cause.cause : undefined;
   }
@@ -60,9 +64,11 @@ export function errorRecordOf(options: WriteErrorRecordOptions): ErrorRecord {
     ...(options.step !== undefined ? { step: options.step } : {}),
     time: new Date((options.now ?? Date.now)()).toISOString(),
     name: error instanceof Error ? error.name : 'NonError',
-    message: error instanceof Error ? error.message : String(error),
+    message: scrubErrorText(error instanceof Error ? error.message : String(error)),
     ...(isCairnError(error) ? { code: error.code } : {}),
-    ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+    ...(error instanceof Error && error.stack !== undefined
+      ? { stack: scrubErrorText(error.stack) }
+      : {}),
     ...(causes.length > 0 ? { causes } : {}),
   };
 }
