@@ -4,12 +4,18 @@ import { runKeys } from '../naming/layout.js';
 import type { Clock } from '../retry/clock.js';
 import { retry } from '../retry/retry.js';
 import type { RetryPolicy } from '../retry/retry-policy.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from '../storage/storage.js';
 import { digestPrefix } from './item-digest.js';
 import type { ItemRecord } from './item-record.js';
 import { encodeItemSegment, type ItemSegmentEntry } from './item-segment.js';
 import type { ItemProgress, ItemProgressEntry } from './load-item-progress.js';
 import { storageRetryPolicy } from './storage-retry.js';
+
+/** An error's message as logs may show it: secrets it quotes are hidden. */
+function messageOf(error: unknown): string {
+  return scrubErrorText(error instanceof Error ? error.message : String(error));
+}
 
 /** A record before the writer gives it a sequence. */
 export type ItemRecordDraft = Omit<ItemRecord, 'sequence'>;
@@ -116,7 +122,7 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
       } catch (error) {
         // Harmless: readers take the union of overlapping segments.
         logger.warn(
-          { key: keys.segment(segment), error: error instanceof Error ? error.message : error },
+          { key: keys.segment(segment), error: messageOf(error) },
           'Could not delete an item segment a larger one replaced; resumes read both.',
         );
       }
@@ -157,7 +163,7 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
       // The records are durable; without this segment a resume lists and reads them instead.
       // The next segment takes the next number and covers this range again.
       logger.warn(
-        { key: keys.segment(segment), error: error instanceof Error ? error.message : error },
+        { key: keys.segment(segment), error: messageOf(error) },
         'Could not write an item segment; a resume will read those item records one by one.',
       );
       return false;
@@ -233,7 +239,7 @@ export function createItemWriter(options: ItemWriterOptions): ItemWriter {
         // flushOnce catches storage failures; this only guards against the unexpected.
         (error: unknown) => {
           flushing = undefined;
-          logger.error({ error }, 'Item segment flush failed unexpectedly.');
+          logger.error({ error: messageOf(error) }, 'Item segment flush failed unexpectedly.');
         },
       );
     },

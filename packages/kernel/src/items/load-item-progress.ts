@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from '../logging/logger.js';
 import { runKeys, sequenceOfKey } from '../naming/layout.js';
 import { type Clock, systemClock } from '../retry/clock.js';
 import { retry } from '../retry/retry.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from '../storage/storage.js';
 import { runBounded } from './bounded-concurrency.js';
 import { digestPrefix } from './item-digest.js';
@@ -140,7 +141,7 @@ export async function loadItemProgress(
   const ignore = (key: string, error: unknown): void => {
     unusable += 1;
     logger.warn(
-      { key, error: error instanceof Error ? error.message : String(error) },
+      { key, error: scrubErrorText(error instanceof Error ? error.message : String(error)) },
       'Ignoring an unusable item segment or record; its items will be run again.',
     );
   };

@@ -378,4 +378,41 @@ describe('mapItems events', () => {
     expect(record?.error?.message).toBe('auth failed for key [redacted]');
     expect(record?.error?.stack).toContain('[redacted]');
   });
+
+  it('hides recognised secrets by default, and after a caller redact hook', async () => {
+    const storage = createMemoryStorage();
+    const events: JournalEvent[] = [];
+    // Shaped like an OpenAI key, built from pieces so no scanner takes this file for a leak.
+    const shapedKey = `${'sk-'}proj-ItemCanary7Qz3Xw9Lm2Np8`;
+    const worker = async (item: number) => {
+      throw new Error(`item ${item}: project-alpha rejected Authorization: Bearer ${shapedKey}`);
+    };
+    await mapItems({
+      storage,
+      run,
+      step: 'scrub-default',
+      items: [1],
+      onEvent: (event) => events.push(event),
+      worker,
+    });
+    await mapItems({
+      storage,
+      run,
+      step: 'scrub-composed',
+      items: [2],
+      redact: (text) => text.replaceAll('project-alpha', '[project]'),
+      onEvent: (event) => events.push(event),
+      worker,
+    });
+    expect(JSON.stringify(events)).not.toContain(shapedKey);
+    const [plain] = await storedItemRecords(storage, 'scrub-default');
+    expect(plain?.error?.message).toBe(
+      'item 1: project-alpha rejected Authorization: Bearer [redacted]',
+    );
+    expect(plain?.error?.stack).not.toContain(shapedKey);
+    const [composed] = await storedItemRecords(storage, 'scrub-composed');
+    expect(composed?.error?.message).toBe(
+      'item 2: [project] rejected Authorization: Bearer [redacted]',
+    );
+  });
 });

@@ -9,6 +9,7 @@ import {
   type RetryPolicyOptions,
   resolveRetryPolicy,
 } from '../retry/retry-policy.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from '../storage/storage.js';
 import { isStorage } from '../storage/storage-shape.js';
 import { createParameterGrid, type ParameterGrid } from './parameter-grid.js';
@@ -105,8 +106,9 @@ export interface MapItemsOptions<Item, Result> {
   /** Reads in flight at once when loading progress and earlier results (default 16). */
   readonly readConcurrency?: number;
   /**
-   * Applied to every error message and stack before it is stored or emitted, e.g. to scrub
-   * secrets a worker's error may quote (default: unchanged).
+   * Applied to every error message and stack before it is stored or emitted, e.g. to hide
+   * secrets only you know of. Secrets Cairn recognises are hidden whatever this does: its
+   * result goes through `scrubErrorText` (which sees the original text when this is absent).
    */
   readonly redact?: (text: string) => string;
 }
@@ -209,7 +211,17 @@ export interface ResolvedMapItemsOptions<Item, Result> {
   readonly segmentMaxItems: number;
   readonly progressIntervalMs: number;
   readonly readConcurrency: number;
+  /** The caller's `redact`, if any, then `scrubErrorText`. */
   readonly redact: (text: string) => string;
+}
+
+/**
+ * The caller's hook runs first, on the original text, so it can match secrets it knows whole;
+ * the built-in scrub runs last so nothing the hook leaves (or adds) escapes it.
+ */
+function withDefaultScrubbing(redact: ((text: string) => string) | undefined) {
+  if (redact === undefined) return (text: string) => scrubErrorText(text);
+  return (text: string) => scrubErrorText(redact(text));
 }
 
 function invalidOptions(problems: readonly string[]): CairnError {
@@ -270,6 +282,6 @@ export function resolveMapItemsOptions<Item, Result>(
     segmentMaxItems: value.segmentMaxItems,
     progressIntervalMs: value.progressIntervalMs,
     readConcurrency: value.readConcurrency,
-    redact: (value.redact as ((text: string) => string) | undefined) ?? ((text) => text),
+    redact: withDefaultScrubbing(value.redact as ((text: string) => string) | undefined),
   };
 }

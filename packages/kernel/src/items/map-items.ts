@@ -1,6 +1,6 @@
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import type { ErrorSummary, JournalEvent } from '../journal/journal-events.js';
+import { type ErrorSummary, type JournalEvent, summariseError } from '../journal/journal-events.js';
 import type { AttemptEvent } from '../retry/attempt.js';
 import { retry } from '../retry/retry.js';
 import { createRetryPolicy } from '../retry/retry-policy.js';
@@ -119,7 +119,10 @@ export async function mapItems<Item, Result>(
     try {
       settings.onEvent(event);
     } catch (error) {
-      logger.warn({ error, event: event.type }, 'A map event listener threw; ignoring it.');
+      logger.warn(
+        { error: summariseError(error), event: event.type },
+        'A map event listener threw; ignoring it.',
+      );
     }
   };
 

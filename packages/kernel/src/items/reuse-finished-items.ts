@@ -1,4 +1,5 @@
 import { retry } from '../retry/retry.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import { runBounded } from './bounded-concurrency.js';
 import { digestPrefix } from './item-digest.js';
 import type { PlannedItem } from './item-plan.js';
@@ -98,7 +99,7 @@ export async function reuseFinishedItems<Item, Result>(
         {
           step: options.step,
           index: planned.index,
-          error: error instanceof Error ? error.message : String(error),
+          error: scrubErrorText(error instanceof Error ? error.message : String(error)),
         },
         'The record of a finished item is unusable; running the item again.',
       );
