@@ -1,4 +1,5 @@
 import { isCairnError } from '../errors/cairn-error.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Pipeline } from './define-pipeline.js';
 import type { PipelineResult, RunPipelineOptions } from './pipeline-types.js';
 
@@ -22,7 +23,10 @@ export async function runAsMain<Outputs extends Record<string, unknown>>(
     process.exitCode = result.exitCode;
     return result;
   } catch (error) {
-    print(isCairnError(error) || error instanceof Error ? error.message : String(error));
+    // The message quotes the step's own error, which may quote a secret; stderr is a log.
+    print(
+      scrubErrorText(isCairnError(error) || error instanceof Error ? error.message : String(error)),
+    );
     process.exitCode = 1;
     return undefined;
   }

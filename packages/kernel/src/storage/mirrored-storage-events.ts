@@ -1,5 +1,6 @@
 import { isCairnError } from '../errors/cairn-error.js';
 import type { Logger } from '../logging/logger.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from './storage.js';
 
 /** Which copy of a mirror an event or a problem is about. */
@@ -168,9 +169,12 @@ export function createEventReporter(
   };
 }
 
-/** Code and message only: causes may hold request objects that are not safe to log. */
+/**
+ * Code and message only: causes may hold request objects that are not safe to log. Secrets
+ * the message quotes (a presigned URL's signature) are hidden.
+ */
 export function summariseError(error: unknown): { code?: string; message: string } {
-  if (isCairnError(error)) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { message: error.message };
-  return { message: String(error) };
+  if (isCairnError(error)) return { code: error.code, message: scrubErrorText(error.message) };
+  if (error instanceof Error) return { message: scrubErrorText(error.message) };
+  return { message: scrubErrorText(String(error)) };
 }
