@@ -18,6 +18,7 @@ export {
   type JournalWriter,
   journalSegmentContentType,
   maxJournalEntryBytes,
+  maxSegmentTakenInARow,
   openJournalWriter,
 } from './journal-writer.js';
 export {

@@ -61,6 +61,14 @@ export const journalWriterOptionsSchema = z.object({
     .optional(),
   /** Continue the run's existing journal instead of starting one. */
   resume: z.boolean().default(false),
+  /** Aborted when the process lost the run to another one: the writer stops writing. */
+  leaseLost: z
+    .custom<AbortSignal>((value) => value instanceof AbortSignal, {
+      message: 'expected an AbortSignal',
+    })
+    .optional(),
+  /** Asked whether this process still owns the run before continuing after another writer. */
+  checkOwnership: functionSchema.optional(),
 });
 
 /** What callers pass to {@link openJournalWriter}. */
@@ -88,6 +96,20 @@ export interface JournalWriterOptions {
    * with `CONFLICT`.
    */
   readonly resume?: boolean;
+  /**
+   * Aborted when the process lost the run this journal belongs to (another process took it
+   * over). From then on the writer stores nothing more: appends and flushes fail with
+   * `CONFLICT`, and entries not yet stored stay unwritten. The new owner's journal is left
+   * alone.
+   */
+  readonly leaseLost?: AbortSignal;
+  /**
+   * Asked when another writer stored a segment where this one meant to write, before this one
+   * continues the journal after it: resolve true while this process still owns the run, false
+   * when it lost it (the writer then stops, as when `leaseLost` aborts). Without it the writer
+   * always continues. A rejection counts as a failed write, tried again on the next flush.
+   */
+  readonly checkOwnership?: () => Promise<boolean>;
 }
 
 /** Options after validation, with defaults applied. */
@@ -100,6 +122,8 @@ export interface ResolvedJournalWriterOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly resume: boolean;
+  readonly leaseLost: AbortSignal | undefined;
+  readonly checkOwnership: (() => Promise<boolean>) | undefined;
 }
 
 /**
@@ -132,5 +156,7 @@ export function resolveJournalWriterOptions(
     clock,
     logger: value.logger ?? silentLogger,
     resume: value.resume,
+    leaseLost: value.leaseLost,
+    checkOwnership: value.checkOwnership as (() => Promise<boolean>) | undefined,
   };
 }

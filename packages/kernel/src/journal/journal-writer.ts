@@ -1,6 +1,6 @@
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { runKeys } from '../naming/layout.js';
-import { digestOf, sha256Of } from '../storage/body.js';
+import { sha256Of } from '../storage/body.js';
 import { describeIssues } from './journal-entry-parse.js';
 import {
   type JournalEntry,
@@ -9,8 +9,15 @@ import {
   journalFormatVersion,
 } from './journal-events.js';
 import { genesisHashOf, type JournalHead, journalHashOf } from './journal-hash.js';
+import { rechainLines } from './journal-rechain.js';
+import {
+  type FrozenSegment,
+  failedSegmentWrite,
+  journalSegmentContentType,
+  storeSegment,
+} from './journal-segment-store.js';
 import { listSegments } from './journal-segments.js';
-import { findJournalTail } from './journal-tail.js';
+import { findJournalTail, type JournalTail } from './journal-tail.js';
 import {
   type JournalWriterOptions,
   journalBackendName,
@@ -21,8 +28,13 @@ import {
 /** Largest line one entry may take (1 MiB): big data belongs in its own object. */
 export const maxJournalEntryBytes = 1024 * 1024;
 
-/** Media type of journal segments. */
-export const journalSegmentContentType = 'application/jsonl';
+export { journalSegmentContentType };
+
+/**
+ * How many times in a row a writer continues its journal after a segment another writer of
+ * the same run stored first, before it gives up with `CONFLICT`.
+ */
+export const maxSegmentTakenInARow = 5;
 
 /**
  * Appends events to a run's journal. Appends are buffered in memory and written as one
@@ -34,11 +46,13 @@ export interface JournalWriter {
   /**
    * Validates `event`, chains it to the previous entry and buffers it; a flush is scheduled
    * (at once when `maxBufferedEntries` are waiting). Returns the entry exactly as readers will
-   * see it.
+   * see it, unless another writer of the run stores entries first: the entry then follows
+   * theirs, with a larger `seq` and a new `prev`.
    *
    * @throws CairnError `INVALID_OPTIONS` for an event that does not match its schema, cannot be
    *   written as JSON or is larger than {@link maxJournalEntryBytes}; `UNSUPPORTED` after
-   *   `close`; `CONFLICT` once another writer was found writing the same journal.
+   *   `close`; `CONFLICT` once the writer stopped (its lease was lost, or it gave up on
+   *   another writer of the same journal).
    */
   append(event: JournalEvent): JournalEntry;
   /**
@@ -47,8 +61,15 @@ export interface JournalWriter {
    * writes. On a storage failure it rejects and keeps the entries, which the next flush writes
    * again, unchanged and in order.
    *
-   * @throws CairnError the storage's error (entries kept); `CONFLICT` when a segment it was about
-   *   to create already exists with other content: another writer has the journal.
+   * When a segment it was about to create already exists with other content, another writer of
+   * the run stored it first (an old owner that has not yet noticed a takeover). Those entries
+   * stay: the writer reads the journal's new end, re-numbers and re-chains its unwritten entries
+   * after it and writes them in the next segment.
+   *
+   * @throws CairnError the storage's error (entries kept); `CONFLICT` when the writer stopped:
+   *   its lease was lost (`leaseLost`, `checkOwnership`), or another writer took
+   *   {@link maxSegmentTakenInARow} segments in a row and one more, or the journal it would
+   *   continue ends in a damaged line.
    */
   flush(): Promise<void>;
   /**
@@ -60,16 +81,6 @@ export interface JournalWriter {
   readonly head: JournalHead;
   /** Entries appended but not yet durable. */
   readonly buffered: number;
-}
-
-/** A segment whose content is fixed: retried as is until it is stored. */
-interface FrozenSegment {
-  readonly number: number;
-  readonly key: string;
-  readonly body: string;
-  readonly sha256: string;
-  readonly entries: number;
-  readonly head: JournalHead;
 }
 
 /**
@@ -109,33 +120,65 @@ function createJournalWriter(
   start: JournalHead,
   firstSegment: number,
 ): JournalWriter {
-  const { storage, run, logger, clock } = options;
+  const { storage, run, logger, clock, leaseLost, checkOwnership } = options;
   const keys = runKeys(run);
+  // The stored journal's end as far as this writer knows: its own segments, and after a
+  // re-chain also another writer's.
   let durable = start;
   let appendedSeq = start.entries;
   let appendedHash = start.hash;
   let nextSegment = firstSegment;
+  // Counted apart from `seq`, which a re-chain changes: what this writer accepted and stored.
+  let appendedCount = 0;
+  let writtenCount = 0;
   // Lines not yet in a segment, oldest first.
   let lines: string[] = [];
   let frozen: FrozenSegment | undefined;
   let writing: Promise<void> | undefined;
   let closed = false;
-  let conflict: CairnError | undefined;
+  // Set once this writer stops writing for good: it lost the run, or gave up on a rival.
+  let stopped: { readonly reason: string; readonly cause?: unknown } | undefined;
+  let takenInARow = 0;
   let timer: AbortController | undefined;
   // After a failed write, early flushes wait for the timer instead of hammering a storage that
   // is down on every append.
   let lastWriteFailed = false;
 
-  function refuse(): CairnError | undefined {
-    if (conflict !== undefined) {
-      return new CairnError({
-        code: 'CONFLICT',
-        backend: journalBackendName,
-        message: `The journal of run ${run} is no longer written by this writer: ${conflict.message.replace(/^\[cairn\] \[journal\] /, '')}`,
-        details: { run },
-        cause: conflict,
-      });
+  function stop(reason: string, cause?: unknown): void {
+    if (stopped !== undefined) return;
+    stopped = cause === undefined ? { reason } : { reason, cause };
+    stopTimer();
+  }
+
+  function checkLease(): void {
+    if (leaseLost?.aborted === true) {
+      stop(
+        `run ${run} was taken over by another process (its lease is lost); the new owner's journal is left alone`,
+        leaseLost.reason,
+      );
     }
+  }
+
+  leaseLost?.addEventListener('abort', checkLease, { once: true });
+
+  /** Why nothing more can be written, as an error, or undefined while writing goes on. */
+  function stoppedError(): CairnError | undefined {
+    checkLease();
+    if (stopped === undefined) return undefined;
+    const unwritten = appendedCount - writtenCount;
+    return new CairnError({
+      code: 'CONFLICT',
+      retryable: false,
+      backend: journalBackendName,
+      message: `The journal of run ${run} is no longer written by this writer: ${stopped.reason}.${unwritten > 0 ? ` ${unwritten} ${unwritten === 1 ? 'entry was' : 'entries were'} not written.` : ''}`,
+      details: { run, unwritten },
+      ...(stopped.cause === undefined ? {} : { cause: stopped.cause }),
+    });
+  }
+
+  function refuse(): CairnError | undefined {
+    const stoppedRefusal = stoppedError();
+    if (stoppedRefusal !== undefined) return stoppedRefusal;
     if (closed) {
       return new CairnError({
         code: 'UNSUPPORTED',
@@ -161,104 +204,109 @@ function createJournalWriter(
     const taken = lines.slice(0, options.maxBufferedEntries);
     lines = lines.slice(taken.length);
     const body = `${taken.join('\n')}\n`;
-    const entries = durable.entries + taken.length;
     const number = nextSegment;
     return {
       number,
       key: keys.journalSegment(number),
+      lines: taken,
       body,
       sha256: sha256Of(body),
-      entries: taken.length,
-      head: { entries, hash: journalHashOf(taken[taken.length - 1] as string) },
+      head: {
+        entries: durable.entries + taken.length,
+        hash: journalHashOf(taken[taken.length - 1] as string),
+      },
     };
   }
 
-  async function storedDigest(key: string): Promise<string> {
-    const info = await storage.head(key);
-    if (info?.sha256 !== undefined) return info.sha256;
-    const result = await storage.get(key);
-    return (await digestOf(result.body)).sha256;
-  }
-
-  async function write(segment: FrozenSegment): Promise<void> {
-    try {
-      // A backend that cannot create-only still must not overwrite another writer's segment:
-      // looking first narrows the race to the moment between head and put.
-      if (!storage.capabilities.conditionalWrites && (await storage.head(segment.key))) {
-        throw new CairnError({
-          code: 'PRECONDITION_FAILED',
-          backend: journalBackendName,
-          message: `Journal segment "${segment.key}" already exists.`,
-        });
-      }
-      await storage.put(segment.key, segment.body, {
-        ifNoneMatch: '*',
-        expectedSha256: segment.sha256,
-        contentType: journalSegmentContentType,
-      });
-    } catch (error) {
-      if (!isCairnError(error, 'PRECONDITION_FAILED')) throw failedWrite(segment, error);
-      // An earlier attempt may have stored it and lost only the answer (a timeout after the
-      // commit): the same bytes mean it is ours, anything else is another writer's.
-      let existing: string;
-      try {
-        existing = await storedDigest(segment.key);
-      } catch (lookupError) {
-        throw failedWrite(segment, lookupError);
-      }
-      if (existing !== segment.sha256) {
-        conflict = new CairnError({
-          code: 'CONFLICT',
-          backend: journalBackendName,
-          message: `Journal segment "${segment.key}" was created by another writer while this one held ${segment.entries} entries for it. Two processes are writing run ${run}; stop one of them. The entries were not written.`,
-          details: { run, key: segment.key },
-          cause: error,
-        });
-        throw conflict;
-      }
-      logger.debug(
-        { run, key: segment.key },
-        'journal segment was already stored by an earlier attempt',
+  /**
+   * Another writer stored `segment`'s key first. Its entries are history and stay; ours move
+   * after the journal's new end, unless this process no longer owns the run.
+   */
+  async function continueAfterRival(segment: FrozenSegment): Promise<void> {
+    const taken = `another writer stored journal segment "${segment.key}" first`;
+    if (takenInARow >= maxSegmentTakenInARow) {
+      stop(
+        `${taken}, ${takenInARow + 1} times in a row: two processes are writing run ${run}; stop one of them`,
       );
+      throw stoppedError();
     }
-  }
-
-  function failedWrite(segment: FrozenSegment, error: unknown): CairnError {
-    const code = isCairnError(error) ? error.code : 'TRANSIENT_IO';
-    return new CairnError({
-      code,
-      backend: journalBackendName,
-      message: `Writing journal segment "${segment.key}" of run ${run} failed; its ${segment.entries} entries and every later one stay buffered and the next flush writes them again.`,
-      details: { run, key: segment.key },
-      ...(isCairnError(error) ? { retryable: error.retryable } : {}),
-      cause: error,
-    });
+    let owner = true;
+    try {
+      if (checkOwnership !== undefined) owner = await checkOwnership();
+    } catch (error) {
+      throw failedSegmentWrite(run, segment, error);
+    }
+    if (!owner) stop(`${taken}, and this process no longer owns run ${run} (it was taken over)`);
+    let tail: JournalTail | undefined;
+    if (stoppedError() === undefined) {
+      try {
+        tail = await findJournalTail(storage, run);
+      } catch (error) {
+        if (!isCairnError(error, 'CORRUPT_DATA')) throw failedSegmentWrite(run, segment, error);
+        stop(
+          `${taken}, and the journal cannot be continued after it: ${error.message.replace(/^\[cairn\] \[journal\] /, '')}`,
+          error,
+        );
+      }
+    }
+    const refusal = stoppedError();
+    if (refusal !== undefined) throw refusal;
+    takenInARow += 1;
+    // A listing that does not show the segment in the way yet, or a journal that shrank: the
+    // next attempt looks again, within the same bound.
+    if (
+      tail === undefined ||
+      tail.segment < segment.number ||
+      tail.head.entries < durable.entries
+    ) {
+      return;
+    }
+    // Taken now, with no await before the assignments: appends made while the tail was read
+    // are in `lines` and move too.
+    const pending = [...segment.lines, ...lines];
+    const moved = rechainLines(pending, tail.head);
+    logger.warn(
+      { run, key: segment.key, after: tail.head.entries, entries: pending.length },
+      'another writer stored a journal segment first; its entries stay and this writer continues after them',
+    );
+    frozen = undefined;
+    lines = moved.lines;
+    durable = tail.head;
+    nextSegment = tail.segment + 1;
+    appendedSeq = moved.head.entries;
+    appendedHash = moved.head.hash;
   }
 
   async function writeNext(): Promise<void> {
-    if (conflict !== undefined) throw refuse();
+    const refusal = stoppedError();
+    if (refusal !== undefined) throw refusal;
     frozen ??= freeze();
+    const segment = frozen;
+    let outcome: Awaited<ReturnType<typeof storeSegment>>;
     try {
-      await write(frozen);
+      outcome = await storeSegment(storage, run, segment, logger);
+      if (outcome === 'taken') await continueAfterRival(segment);
     } catch (error) {
       lastWriteFailed = true;
       throw error;
     }
+    if (outcome === 'taken') return;
     lastWriteFailed = false;
-    durable = frozen.head;
-    nextSegment = frozen.number + 1;
+    takenInARow = 0;
+    durable = segment.head;
+    nextSegment = segment.number + 1;
+    writtenCount += segment.lines.length;
     frozen = undefined;
   }
 
   async function flush(): Promise<void> {
-    const target = appendedSeq;
-    while (durable.entries < target) {
+    const target = appendedCount;
+    while (writtenCount < target) {
       writing ??= writeNext().finally(() => {
         writing = undefined;
       });
       await writing;
     }
-    if (conflict !== undefined) throw refuse();
   }
 
   function flushInBackground(): void {
@@ -267,26 +315,28 @@ function createJournalWriter(
       (error: unknown) => {
         logger.warn(
           { run, error: error instanceof Error ? error.message : String(error) },
-          'journal flush failed; entries stay buffered and are written on the next flush',
+          stopped === undefined
+            ? 'journal flush failed; entries stay buffered and are written on the next flush'
+            : 'journal writer stopped; buffered entries are not written',
         );
-        if (conflict === undefined) schedule();
+        if (stopped === undefined) schedule();
       },
     );
   }
 
   /** Flushes at once when a segment's worth is waiting, else within the interval. */
   function flushSoon(): void {
-    if (closed) return;
+    if (closed || stopped !== undefined) return;
     if (lines.length >= options.maxBufferedEntries && writing === undefined && !lastWriteFailed) {
       stopTimer();
       flushInBackground();
-    } else if (appendedSeq > durable.entries) {
+    } else if (appendedCount > writtenCount) {
       schedule();
     }
   }
 
   function schedule(): void {
-    if (timer !== undefined || closed) return;
+    if (timer !== undefined || closed || stopped !== undefined) return;
     const controller = new AbortController();
     timer = controller;
     clock.sleep(options.flushIntervalMs, controller.signal).then(
@@ -342,6 +392,7 @@ function createJournalWriter(
       }
       appendedSeq += 1;
       appendedHash = journalHashOf(line);
+      appendedCount += 1;
       lines.push(line);
       flushSoon();
       // Parsed back from the line so the caller holds what readers will read (JSON drops
@@ -362,7 +413,7 @@ function createJournalWriter(
     },
 
     get buffered() {
-      return appendedSeq - durable.entries;
+      return appendedCount - writtenCount;
     },
   };
 }

@@ -59,9 +59,12 @@ export interface Run {
   readonly record: RunRecord;
   /** The journal. */
   readonly journal: JournalWriter;
-  /** Aborted when this process loses the run (another process took it over). */
+  /**
+   * Aborted when this process loses the run (another process took it over), with a `CONFLICT`
+   * CairnError as its reason. From then on the journal writes nothing more.
+   */
   readonly signal: AbortSignal;
-  /** Appends an event to the journal. */
+  /** Appends an event to the journal; does nothing once the run is lost (`signal`). */
   emit(event: JournalEvent): void;
   /** Changes the record of step `name` (adding it when new) and stores the run record. */
   updateStep(name: string, change: Partial<StepRecord>): Promise<void>;
@@ -173,6 +176,18 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
   const id = writer.record.id;
   // The record comes first: it is what makes the run visible and claims it.
   await writer.update((record) => record);
+
+  // Aborted, with a CONFLICT as its reason, once another process owns the run: this one's lease
+  // is lost and it writes nothing more to the run.
+  const lost = new AbortController();
+  const loseLease = (reason: CairnError) => {
+    if (lost.signal.aborted) return;
+    lost.abort(reason);
+    logger.warn(
+      { run: id, error: summariseError(reason) },
+      'run was taken over by another process',
+    );
+  };
   const journal = await openJournalWriter({
     storage: options.storage,
     run: id,
@@ -182,10 +197,29 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
       ? { flushIntervalMs: options.journalFlushIntervalMs }
       : {}),
     now,
+    leaseLost: lost.signal,
+    // Another writer's segment where ours was to go: an old owner that has not noticed the
+    // takeover yet, or the new owner of a run this process lost. The run record says which.
+    checkOwnership: async () => {
+      if (lost.signal.aborted) return false;
+      const stored = await readRunRecord(options.storage, id);
+      if (stored?.record.owner.token === owner.token) return true;
+      const holder = stored?.record.owner;
+      loseLease(
+        new CairnError({
+          code: 'CONFLICT',
+          retryable: false,
+          message: `Run "${id}" was taken over by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'}: it wrote the run's journal and its record names another owner. This process stops writing to it.`,
+          details: { run: id },
+        }),
+      );
+      return false;
+    },
   });
 
-  const lost = new AbortController();
   const emit = (event: JournalEvent) => {
+    // The journal of a run this process lost belongs to the new owner.
+    if (lost.signal.aborted) return;
     const entry = journal.append(event);
     options.onEntry?.(entry);
   };
@@ -193,7 +227,7 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
     writer
       .update((record) => ({ ...change(record), journal: journal.head }))
       .catch((error) => {
-        if (isCairnError(error, 'CONFLICT') && !lost.signal.aborted) lost.abort(error);
+        if (isCairnError(error, 'CONFLICT')) loseLease(error);
         throw error;
       });
 
