@@ -95,6 +95,9 @@ describe('journal writer failures', () => {
     const conflict = await rejection(writer.flush());
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.message).toContain('another writer');
+    // Its segment is no journal, so there is nothing to continue after.
+    expect(conflict.message).toContain('cannot be continued');
+    expect(conflict.message).not.toContain('..');
     expect(await storedLines(memory, keys.journalSegment(1))).toEqual(['someone else']);
     expectCairnError(() => writer.append(heartbeat), 'CONFLICT');
     expect((await rejection(writer.flush())).code).toBe('CONFLICT');

@@ -170,7 +170,7 @@ function createJournalWriter(
       code: 'CONFLICT',
       retryable: false,
       backend: journalBackendName,
-      message: `The journal of run ${run} is no longer written by this writer: ${stopped.reason}.${unwritten > 0 ? ` ${unwritten} ${unwritten === 1 ? 'entry was' : 'entries were'} not written.` : ''}`,
+      message: `The journal of run ${run} is no longer written by this writer: ${stopped.reason.replace(/\.$/, '')}.${unwritten > 0 ? ` ${unwritten} ${unwritten === 1 ? 'entry was' : 'entries were'} not written.` : ''}`,
       details: { run, unwritten },
       ...(stopped.cause === undefined ? {} : { cause: stopped.cause }),
     });
