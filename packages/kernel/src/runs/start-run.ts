@@ -221,7 +221,12 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
     // The journal of a run this process lost belongs to the new owner.
     if (lost.signal.aborted) return;
     const entry = journal.append(event);
-    options.onEntry?.(entry);
+    try {
+      options.onEntry?.(entry);
+    } catch (error) {
+      // A broken live view must not stop the run, nor throw from the heartbeat's timer.
+      logger.warn({ run: id, error: summariseError(error) }, 'onEntry listener threw');
+    }
   };
   const store = (change: (record: RunRecord) => RunRecord) =>
     writer
@@ -232,13 +237,28 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
       });
 
   const heartbeat = setInterval(() => {
-    emit({ type: 'run-heartbeat' });
+    // Nothing may be thrown from here: it would be an uncaught exception in the user's program.
+    try {
+      emit({ type: 'run-heartbeat' });
+    } catch (error) {
+      // The journal refuses entries once it met another writer it cannot continue after: as
+      // when the run record says so, this process lost the run.
+      if (isCairnError(error, 'CONFLICT')) loseLease(error);
+      else {
+        logger.error(
+          { run: id, error: summariseError(error) },
+          'heartbeat could not be journalled',
+        );
+      }
+    }
+    if (lost.signal.aborted) return;
     store((record) => ({ ...record, heartbeatAt: iso() })).catch((error) => {
       logger.warn({ run: id, error: summariseError(error) }, 'heartbeat could not be stored');
     });
   }, heartbeatIntervalMs);
-  // A heartbeat never keeps a finished program alive.
+  // A heartbeat never keeps a finished program alive, nor beats for a run this process lost.
   heartbeat.unref();
+  lost.signal.addEventListener('abort', () => clearInterval(heartbeat), { once: true });
 
   emit({
     type: 'run-started',
