@@ -11,11 +11,11 @@ export const itemFormatVersion = 1;
 export const storedItemErrorSchema = z.object({
   /** The error's class name, e.g. `TypeError` or `CairnError`. */
   name: z.string(),
-  /** The message (passed through the map's `redact` hook). */
+  /** The message, secrets hidden (the map's `redact` hook, then `scrubErrorText`). */
   message: z.string(),
   /** A CairnError code, when it is one. */
   code: z.string().optional(),
-  /** The stack (passed through the map's `redact` hook). */
+  /** The stack, secrets hidden like the message's. */
   stack: z.string().optional(),
 });
 /** A failure as an item record keeps it. */
