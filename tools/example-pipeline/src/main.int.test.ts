@@ -104,7 +104,7 @@ const answered = (calls: readonly CallLogLine[], operation: CallLogLine['operati
   calls.filter((call) => call.operation === operation && call.outcome === 'answered');
 
 describe('the example pipeline as a process', () => {
-  it('stops on SIGINT with 130 keeping finished work; the rerun skips done steps and pays for no answer twice', async () => {
+  it('stops on SIGINT with 130 keeping finished work; reruns skip done steps, pay for no answer twice, then retry only the failed item', async () => {
     const root = await temporaryRoot();
     const storage = createFsStorage({ root: join(root, 'primary') });
 
@@ -131,7 +131,7 @@ describe('the example pipeline as a process', () => {
     const second = start(root);
     expect(await second.exit, second.output()).toBe(0);
     const output = second.output();
-    expect(output).toContain('Resuming the interrupted run (attempt 2).');
+    expect(output).toContain('Continuing the run (attempt 2).');
     expect(output).toMatch(/^Skipped generate_candidates: completed earlier/m);
     expect(output).toMatch(/^Skipped compress: completed earlier/m);
     expect(output).toContain(`  evaluate: `);
@@ -188,6 +188,22 @@ describe('the example pipeline as a process', () => {
       [...completions.keys()].filter((item) => item.startsWith(`${step}#`)).length;
     expect(completedSteps('generate_candidates')).toBe(itemCount - 1);
     expect(completedSteps('evaluate')).toBe(scored.length);
+
+    // The run completed with the refused item failed: the next command continues it, asks the
+    // model again for that item only, and reuses every stored verdict.
+    const third = start(root);
+    expect(await third.exit, third.output()).toBe(0);
+    expect(third.output()).toContain('Continuing the run (attempt 3).');
+    expect(third.output()).toMatch(/^Report: /m);
+    const callsThird = callLog(root).slice(calls.length);
+    expect(callsThird.map((call) => [call.operation, call.id, call.outcome])).toEqual([
+      ['generate', candidateId(13), 'refused'],
+    ]);
+    expect(await latestRecord(storage)).toMatchObject({
+      id: record.id,
+      state: 'COMPLETED',
+      attempt: 3,
+    });
   });
 
   it('stops on SIGTERM with 143 and marks the run interrupted', async () => {

@@ -102,7 +102,7 @@ describe('createProgressPrinter', () => {
       10,
     );
     expect(lines).toEqual([
-      'Resuming the interrupted run (attempt 2).',
+      'Continuing the run (attempt 2).',
       '▶ generate',
       '  generate: 21 items, 18 already stored by an earlier attempt; doing the other 3',
       '  generate: 20/21 items',

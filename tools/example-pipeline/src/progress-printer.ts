@@ -44,7 +44,9 @@ export function createProgressPrinter(
   return ({ event }) => {
     switch (event.type) {
       case 'run-started':
-        if (event.attempt > 1) print(`Resuming the interrupted run (attempt ${event.attempt}).`);
+        // Interrupted, failed, or completed with failed items to retry: the engine's own line
+        // says which; this one says that earlier work is being reused.
+        if (event.attempt > 1) print(`Continuing the run (attempt ${event.attempt}).`);
         break;
       case 'step-started':
         print(`▶ ${event.step}`);
