@@ -6,6 +6,7 @@ import { summariseError } from '../journal/journal-events.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { validateName } from '../naming/names.js';
 import { type Run, startRun } from '../runs/start-run.js';
+import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type {
   PipelineResult,
   RunPipelineOptions,
@@ -232,7 +233,8 @@ async function executeSteps<Outputs>(
       error,
       ...(errorRecord !== undefined ? { errorRecord } : {}),
     });
-    const message = error instanceof Error ? error.message : String(error);
+    // The caller may log or print it: it says what failed without what the error quoted.
+    const message = scrubErrorText(error instanceof Error ? error.message : String(error));
     throw new CairnError({
       code: 'STEP_FAILED',
       message: `${step !== undefined ? `Step "${step}"` : 'The pipeline'} of run ${run.id} failed: ${message}${errorRecord !== undefined ? ` (error record: ${errorRecord})` : ''}. Fix the cause and run again: the run resumes at this step.`,

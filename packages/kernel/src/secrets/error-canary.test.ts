@@ -15,6 +15,7 @@ import {
   canaryDatabaseUrl,
   canaryPrivateKeyLines,
 } from '../testing/environment-canaries.js';
+import { rejection } from '../testing/rejection.js';
 
 /**
  * Secrets with no telling shape: only their context (a URL's `key=`, a Bearer header, a
@@ -256,5 +257,15 @@ describe('errors quoting secrets', () => {
     expect(refused?.text).toContain('X-Amz-Signature=[redacted]');
     expect(printed.filter((line) => line.includes('Step "score"'))).toHaveLength(2);
     expect(printed.join('\n')).toContain('Authorization: Bearer [redacted]');
+  });
+  it('leave no canary in the STEP_FAILED error a pipeline run rejects with', async () => {
+    const error = await rejection(
+      canaryPipeline('canary-thrown').run({ storage: createMemoryStorage(), environment: 0 }),
+    );
+    expect(error.code).toBe('STEP_FAILED');
+    expect(error.message).toContain('Step "score"');
+    for (const canary of everyCanary) {
+      expect(error.message.includes(canary), `the message holds the canary ${canary}`).toBe(false);
+    }
   });
 });
