@@ -26,6 +26,7 @@ export {
   redactEnvironmentVariables,
 } from './redact-environment-variables.js';
 export {
+  type ReadEnvironmentOptions,
   readEnvironment,
   readGitDiff,
   type StoredEnvironment,

@@ -17,6 +17,11 @@ const backend = 'environment';
 export interface StoreEnvironmentOptions {
   /** Cancels the writes; what was already written stays (both writes are create-only). */
   readonly signal?: AbortSignal;
+  /**
+   * Which attempt of the run the capture describes (default 1): a resumed attempt may run on
+   * another machine or commit, so each attempt has its own record.
+   */
+  readonly attempt?: number;
 }
 
 /** The keys {@link storeEnvironment} wrote. */
@@ -95,8 +100,8 @@ export async function storeEnvironment(
   capture: EnvironmentCapture,
   options: StoreEnvironmentOptions = {},
 ): Promise<StoredEnvironment> {
-  const keys = runKeys(run);
   const { signal } = options;
+  const keys = attemptKeys(run, options.attempt);
   let record: EnvironmentRecord = capture.record;
   if (capture.gitDiff !== undefined) {
     const reference = record.git?.diff;
@@ -156,8 +161,29 @@ function corrupt(run: string, key: string, problem: string, cause?: unknown): Ca
   });
 }
 
+/** The keys of one attempt's capture. */
+function attemptKeys(run: string, attempt = 1): { environment: string; gitDiff: string } {
+  if (!Number.isSafeInteger(attempt) || attempt < 1) {
+    throw new CairnError({
+      code: 'INVALID_OPTIONS',
+      backend,
+      message: `attempt is ${String(attempt)}; use a whole number from 1 (the run's first attempt).`,
+      details: { run },
+    });
+  }
+  const keys = runKeys(run);
+  return { environment: keys.environmentOf(attempt), gitDiff: keys.gitDiffOf(attempt) };
+}
+
+/** Options of {@link readEnvironment} and {@link readGitDiff}. */
+export interface ReadEnvironmentOptions {
+  /** Which attempt's capture (default 1, the run's first). */
+  readonly attempt?: number;
+}
+
 /**
- * Reads the environment record of run `run`, or undefined when none was stored.
+ * Reads the environment record of run `run` (of its first attempt, or of `attempt`), or
+ * undefined when none was stored.
  *
  * @throws CairnError `CORRUPT_DATA` when the record is not valid YAML or not a record;
  *   `UNSUPPORTED` when a newer Cairn wrote it in a format this one does not know.
@@ -165,8 +191,9 @@ function corrupt(run: string, key: string, problem: string, cause?: unknown): Ca
 export async function readEnvironment(
   storage: Storage,
   run: string,
+  options: ReadEnvironmentOptions = {},
 ): Promise<EnvironmentRecord | undefined> {
-  const key = runKeys(run).environment;
+  const key = attemptKeys(run, options.attempt).environment;
   const bytes = await readBytes(storage, key);
   if (bytes === undefined) return undefined;
   let value: unknown;
@@ -200,8 +227,12 @@ export async function readEnvironment(
  *
  * @throws CairnError `CORRUPT_DATA` when the diff is missing or does not match its digest.
  */
-export async function readGitDiff(storage: Storage, run: string): Promise<string | undefined> {
-  const record = await readEnvironment(storage, run);
+export async function readGitDiff(
+  storage: Storage,
+  run: string,
+  options: ReadEnvironmentOptions = {},
+): Promise<string | undefined> {
+  const record = await readEnvironment(storage, run, options);
   const reference = record?.git?.diff;
   if (reference?.key === undefined) return undefined;
   const { key } = reference;

@@ -13,6 +13,7 @@ import { timeIdPattern } from './time-id.js';
  * runs/<pipeline>/<time id>/journal/<n>.jsonl       journal segments, create-only, n from 1
  * runs/<pipeline>/<time id>/environment.yaml        environment capture
  * runs/<pipeline>/<time id>/environment/git.diff    the git diff (level 2 and up)
+ * runs/<pipeline>/<time id>/environment/attempt-<n>.yaml, attempt-<n>.git.diff  a resumed attempt's
  * runs/<pipeline>/<time id>/errors/<time id>.yaml   one error record per failure
  * runs/<pipeline>/<time id>/steps/<step>/items/<n / 1000>/<n>.json  one record per finished item
  * runs/<pipeline>/<time id>/steps/<step>/item-segments/<n>.json  compact summaries of items
@@ -152,10 +153,18 @@ export function runKeys(id: string) {
     journalPrefix: `${folder}journal/`,
     /** Key of journal segment `segment` (from 1). */
     journalSegment: (segment: number) => `${folder}journal/${formatSequence(segment)}.jsonl`,
-    /** Environment capture. */
+    /** Environment capture (of the first attempt). */
     environment: `${folder}environment.yaml`,
-    /** The git diff captured at level 2 and up. */
+    /** The git diff captured at level 2 and up (of the first attempt). */
     gitDiff: `${folder}environment/git.diff`,
+    /** Environment capture of one attempt: the first's is `environment`. */
+    environmentOf: (attempt: number) =>
+      attempt === 1 ? `${folder}environment.yaml` : `${folder}environment/attempt-${attempt}.yaml`,
+    /** The git diff of one attempt: the first's is `gitDiff`. */
+    gitDiffOf: (attempt: number) =>
+      attempt === 1
+        ? `${folder}environment/git.diff`
+        : `${folder}environment/attempt-${attempt}.git.diff`,
     /** Prefix of the error records. */
     errorsPrefix: `${folder}errors/`,
     /** Key of one error record. */

@@ -1,6 +1,6 @@
 import { type CheckpointStore, createCheckpointStore } from '../checkpoints/index.js';
 import { captureEnvironment } from '../environment/capture-environment.js';
-import { storeEnvironment } from '../environment/store-environment.js';
+import { readEnvironment, storeEnvironment } from '../environment/store-environment.js';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { summariseError } from '../journal/journal-events.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
@@ -117,7 +117,7 @@ export async function runPipeline<Outputs>(
         once: true,
       },
     );
-    if (run.attempt === 1) await captureRunEnvironment(run, options, logger);
+    await captureRunEnvironment(run, options, logger, print);
 
     const checkpoints =
       options.checkpointStore?.(storage) ??
@@ -142,7 +142,16 @@ export async function runPipeline<Outputs>(
   }
 }
 
-async function captureRunEnvironment(run: Run, options: RunPipelineOptions, logger: Logger) {
+/**
+ * Captures and stores the environment of this attempt: a resumed run may go on on another
+ * machine, Node version or commit, and what produced its results must stay answerable.
+ */
+async function captureRunEnvironment(
+  run: Run,
+  options: RunPipelineOptions,
+  logger: Logger,
+  print: (line: string) => void,
+) {
   const level = options.environment ?? 1;
   if (level === 0) return;
   try {
@@ -153,8 +162,21 @@ async function captureRunEnvironment(run: Run, options: RunPipelineOptions, logg
         : {}),
     });
     for (const warning of capture.warnings) logger.warn({ run: run.id }, warning);
-    const keys = await storeEnvironment(options.storage, run.id, capture);
+    const keys = await storeEnvironment(options.storage, run.id, capture, {
+      attempt: run.attempt,
+    });
     await run.update((record) => ({ ...record, environment: { level, record: keys.record } }));
+    if (run.attempt > 1) {
+      const first = await readEnvironment(options.storage, run.id).catch(() => undefined);
+      const before = first?.git?.commit;
+      const now = capture.record.git?.commit;
+      if (before !== undefined && now !== undefined && before !== now) {
+        print(
+          `Note: run ${run.id} started on commit ${before.slice(0, 12)} and goes on on ${now.slice(0, 12)}; both environments are stored with the run.`,
+        );
+        run.emit({ type: 'custom', name: 'environment-changed', data: { before, now } });
+      }
+    }
   } catch (error) {
     // Losing the environment record is a pity, not a reason to lose the run.
     logger.warn(
