@@ -197,4 +197,36 @@ describe('mapItems when aborted', () => {
     expect((await rejection(first)).details).toMatchObject({ finished: 0 });
     expect(await storedItemRecords(storage, 'abort-failure')).toEqual([]);
   });
+  it("takes the listeners of many items in flight without touching the caller's signal or making Node warn", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const failedOnce = new Set<number>();
+      const result = await mapItems({
+        storage: createMemoryStorage(),
+        run,
+        step: 'listeners',
+        items: Array.from({ length: 24 }, (_, index) => index),
+        concurrency: 24,
+        signal: controller.signal,
+        // Every item fails once, so 24 retry waits listen for an abort at the same time.
+        retry: { maxAttempts: 2, initialDelayMs: 20, maxDelayMs: 20, jitter: 'none' },
+        worker: async (item) => {
+          if (!failedOnce.has(item)) {
+            failedOnce.add(item);
+            throw new CairnError({ code: 'TRANSIENT_IO', backend: 'test', message: 'busy' });
+          }
+          return item;
+        },
+      });
+      expect(result.done).toBe(24);
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { type ErrorSummary, type JournalEvent, summariseError } from '../journal/journal-events.js';
@@ -108,8 +109,14 @@ function storeFailedError(error: unknown, step: string, index: number, stored: n
 export async function mapItems<Item, Result>(
   options: MapItemsOptions<Item, Result>,
 ): Promise<MapItemsResult<Result>> {
-  const settings = resolveMapItemsOptions(options);
-  const { storage, run, step, clock, signal } = settings;
+  const resolved = resolveMapItemsOptions(options);
+  // Every item in flight and every concurrent read listens to the signal; Node warns past 10
+  // listeners on one signal. A follower of the caller's signal takes them all, without
+  // changing the caller's own signal.
+  const signal = resolved.signal === undefined ? undefined : AbortSignal.any([resolved.signal]);
+  if (signal !== undefined) setMaxListeners(0, signal);
+  const settings = signal === undefined ? resolved : { ...resolved, signal };
+  const { storage, run, step, clock } = settings;
   const logger = settings.logger.child({ run, step });
   const startedAt = clock.now();
   if (signal?.aborted) throw abortedMap(settings, signal.reason, 0, 'before it started');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type CheckpointStore, createCheckpointStore } from '../checkpoints/index.js';
 import { captureEnvironment } from '../environment/capture-environment.js';
 import { readEnvironment, storeEnvironment } from '../environment/store-environment.js';
@@ -51,6 +52,8 @@ export async function runPipeline<Outputs>(
 
   // Stop requests from every source end up here; the first one wins.
   const stopper = new AbortController();
+  // Everything the run does in parallel listens to it (items, reads, retries): no listener cap.
+  setMaxListeners(0, stopper.signal);
   let stopReason: StopReason | undefined;
   const stop = (reason: StopReason) => {
     if (stopReason !== undefined) return;
