@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../retry/clock.js';
 import type { Storage } from '../storage/storage.js';
 import { isStorage } from '../storage/storage-shape.js';
 import { describeIssues } from './journal-entry-parse.js';
+import type { JournalHead } from './journal-hash.js';
 
 /** The name journal errors carry: `[cairn] [journal] …`. */
 export const journalBackendName = 'journal';
@@ -61,6 +62,8 @@ export const journalWriterOptionsSchema = z.object({
     .optional(),
   /** Continue the run's existing journal instead of starting one. */
   resume: z.boolean().default(false),
+  /** The head the run recorded; a resumed journal that ends before it is refused. */
+  expectedHead: z.object({ entries: z.number().int().nonnegative(), hash: z.string() }).optional(),
   /** Aborted when the process lost the run to another one: the writer stops writing. */
   leaseLost: z
     .custom<AbortSignal>((value) => value instanceof AbortSignal, {
@@ -97,6 +100,13 @@ export interface JournalWriterOptions {
    */
   readonly resume?: boolean;
   /**
+   * With `resume`: the journal head the run recorded (its run record's `journal`). Cutting
+   * segments off the end leaves a shorter journal that still looks whole; continuing it would
+   * hide the loss, so opening fails with `CORRUPT_DATA` when the stored journal ends before
+   * this head, or ends at its entry with another hash. A journal that grew past it is fine.
+   */
+  readonly expectedHead?: JournalHead;
+  /**
    * Aborted when the process lost the run this journal belongs to (another process took it
    * over). From then on the writer stores nothing more: appends and flushes fail with
    * `CONFLICT`, and entries not yet stored stay unwritten. The new owner's journal is left
@@ -122,6 +132,7 @@ export interface ResolvedJournalWriterOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly resume: boolean;
+  readonly expectedHead: JournalHead | undefined;
   readonly leaseLost: AbortSignal | undefined;
   readonly checkOwnership: (() => Promise<boolean>) | undefined;
 }
@@ -156,6 +167,7 @@ export function resolveJournalWriterOptions(
     clock,
     logger: value.logger ?? silentLogger,
     resume: value.resume,
+    expectedHead: value.expectedHead,
     leaseLost: value.leaseLost,
     checkOwnership: value.checkOwnership as (() => Promise<boolean>) | undefined,
   };

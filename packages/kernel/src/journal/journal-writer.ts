@@ -87,9 +87,11 @@ export interface JournalWriter {
  * Opens a run's journal for appending. A new journal starts at entry 1 (whose `prev` is
  * {@link genesisHashOf} the run); with `resume`, the chain continues from the last stored entry.
  *
+ * Opening writes nothing: a writer that is never appended to leaves the journal as it was.
+ *
  * @throws CairnError `INVALID_OPTIONS` for bad options; `CONFLICT` when the run already has a
  *   journal and `resume` was not given; `CORRUPT_DATA` when resuming a journal whose last
- *   segment is damaged; storage errors from reading it.
+ *   segment is damaged, or that ends before `expectedHead`; storage errors from reading it.
  */
 export async function openJournalWriter(options: JournalWriterOptions): Promise<JournalWriter> {
   const resolved = resolveJournalWriterOptions(options);
@@ -102,6 +104,9 @@ export async function openJournalWriter(options: JournalWriterOptions): Promise<
       durable = tail.head;
       nextSegment = tail.segment + 1;
     }
+    if (resolved.expectedHead !== undefined) {
+      checkRecordedHead(run, tail, resolved.expectedHead);
+    }
   } else {
     for await (const segment of listSegments(storage, run)) {
       throw new CairnError({
@@ -113,6 +118,38 @@ export async function openJournalWriter(options: JournalWriterOptions): Promise<
     }
   }
   return createJournalWriter(resolved, durable, nextSegment);
+}
+
+/**
+ * Refuses to continue a journal that ends before the head its run recorded: its last segments
+ * were removed or replaced, and appending would hide that for good.
+ */
+function checkRecordedHead(
+  run: string,
+  tail: JournalTail | undefined,
+  recorded: JournalHead,
+): void {
+  const entries = tail?.head.entries ?? 0;
+  if (entries > recorded.entries) return;
+  if (entries === recorded.entries && (tail?.head.hash ?? genesisHashOf(run)) === recorded.hash) {
+    return;
+  }
+  const keys = runKeys(run);
+  const where =
+    tail === undefined
+      ? 'has no segments'
+      : `ends at entry ${entries} in segment "${keys.journalSegment(tail.segment)}"`;
+  const missing = recorded.entries - entries;
+  const what =
+    missing > 0
+      ? `the last ${missing === 1 ? 'entry is' : `${missing} entries are`} missing (segments deleted or cut short)`
+      : `entry ${entries} is not the one the run recorded (it was edited or replaced)`;
+  throw new CairnError({
+    code: 'CORRUPT_DATA',
+    backend: journalBackendName,
+    message: `The journal of run ${run} ${where}, but the run recorded ${recorded.entries} ${recorded.entries === 1 ? 'entry' : 'entries'}: ${what}. Continuing it would hide the loss, so nothing was written. Restore the missing segments from a backup and resume again, or start a new run (resume: false); verifyJournal with the recorded head shows what is damaged.`,
+    details: { run, entries, recordedEntries: recorded.entries },
+  });
 }
 
 function createJournalWriter(

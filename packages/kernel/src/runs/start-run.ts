@@ -89,7 +89,9 @@ export interface Run {
  *
  * @throws CairnError `CONFLICT` when resuming a run another live process runs (fresh
  *   heartbeat) — pass `force` if that process is known dead; `NOT_FOUND` when the run to
- *   resume does not exist; `INVALID_OPTIONS` for bad names or intervals.
+ *   resume does not exist; `CORRUPT_DATA` when its journal cannot be continued (a damaged last
+ *   segment, or fewer entries than the run record says were written), and then the run is
+ *   left as it was; `INVALID_OPTIONS` for bad names or intervals.
  */
 export async function startRun(options: StartRunOptions): Promise<Run> {
   validateName('pipeline', options.pipeline);
@@ -174,8 +176,6 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
     );
   }
   const id = writer.record.id;
-  // The record comes first: it is what makes the run visible and claims it.
-  await writer.update((record) => record);
 
   // Aborted, with a CONFLICT as its reason, once another process owns the run: this one's lease
   // is lost and it writes nothing more to the run.
@@ -188,10 +188,13 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
       'run was taken over by another process',
     );
   };
+  // Opened before the claim, which it does not write to: a journal that cannot be continued
+  // (damaged, or shorter than the record says) refuses the resume and leaves the run as it was.
   const journal = await openJournalWriter({
     storage: options.storage,
     run: id,
     resume: previous !== undefined,
+    ...(previous?.journal !== undefined ? { expectedHead: previous.journal } : {}),
     logger,
     ...(options.journalFlushIntervalMs !== undefined
       ? { flushIntervalMs: options.journalFlushIntervalMs }
@@ -216,6 +219,9 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
       return false;
     },
   });
+
+  // The record comes first: it is what makes the run visible and claims it.
+  await writer.update((record) => record);
 
   const emit = (event: JournalEvent) => {
     // The journal of a run this process lost belongs to the new owner.
