@@ -13,7 +13,7 @@ import { journalBackendName } from './journal-writer-options.js';
  */
 export class JournalCursor {
   private lastKey: string | undefined;
-  private nextSeq = 1;
+  private nextSequence = 1;
 
   constructor(
     private readonly storage: Storage,
@@ -33,7 +33,7 @@ export class JournalCursor {
       ...(signal === undefined ? {} : { signal }),
     });
     for await (const segment of listing) {
-      let seq = this.nextSeq;
+      let sequence = this.nextSequence;
       for await (const line of readSegmentLines(this.storage, segment.key, signal)) {
         if (signal?.aborted) {
           throw abortedError(
@@ -47,8 +47,8 @@ export class JournalCursor {
           ? 'is cut off (no newline at its end)'
           : !parsed.ok
             ? parsed.message
-            : parsed.entry.seq !== seq
-              ? `has seq ${parsed.entry.seq} where ${seq} was expected`
+            : parsed.entry.seq !== sequence
+              ? `has seq ${parsed.entry.seq} where ${sequence} was expected`
               : undefined;
         if (fault !== undefined || !parsed.ok) {
           throw new CairnError({
@@ -58,10 +58,10 @@ export class JournalCursor {
             details: { run: this.run, key: segment.key, line: line.number },
           });
         }
-        seq += 1;
+        sequence += 1;
         yield parsed.entry;
       }
-      this.nextSeq = seq;
+      this.nextSequence = sequence;
       this.lastKey = segment.key;
     }
   }

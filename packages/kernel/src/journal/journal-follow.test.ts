@@ -135,13 +135,13 @@ describe('followJournal', () => {
     ]);
   });
 
-  it('starts after afterSeq, and ends at once when the run had already finished there', async () => {
+  it('starts after afterSequence, and ends at once when the run had already finished there', async () => {
     const storage = createMemoryStorage();
     await writeTestJournal(storage, [2, 2], { finished: true });
-    const after = follow(storage, { afterSeq: 3, clock: createManualClock() });
+    const after = follow(storage, { afterSequence: 3, clock: createManualClock() });
     await after.done;
     expect(after.seen.map((entry) => entry.seq)).toEqual([4, 5]);
-    const atEnd = follow(storage, { afterSeq: 5, clock: createManualClock() });
+    const atEnd = follow(storage, { afterSequence: 5, clock: createManualClock() });
     await atEnd.done;
     expect(atEnd.seen).toEqual([]);
   });

@@ -15,7 +15,7 @@ export const defaultMaxPollIntervalMs = 5000;
 /** Options of {@link followJournal}. */
 export interface FollowJournalOptions {
   /** Yield only entries with a larger `seq`: where a reader that reconnects left off. */
-  readonly afterSeq?: number;
+  readonly afterSequence?: number;
   /**
    * Wait between polls once the stored entries are read (ms, default 500). Each poll that finds
    * nothing doubles the wait up to `maxPollIntervalMs`; new entries reset it.
@@ -49,7 +49,7 @@ export async function* followJournal(
   options: FollowJournalOptions = {},
 ): AsyncGenerator<JournalEntry> {
   parseRunId(run);
-  for (const field of ['afterSeq', 'pollIntervalMs', 'maxPollIntervalMs'] as const) {
+  for (const field of ['afterSequence', 'pollIntervalMs', 'maxPollIntervalMs'] as const) {
     const value = options[field];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
       throw new CairnError({
@@ -60,7 +60,7 @@ export async function* followJournal(
       });
     }
   }
-  const afterSeq = options.afterSeq ?? 0;
+  const afterSequence = options.afterSequence ?? 0;
   const firstWait = options.pollIntervalMs ?? defaultPollIntervalMs;
   const longestWait = Math.max(firstWait, options.maxPollIntervalMs ?? defaultMaxPollIntervalMs);
   const clock = options.clock ?? systemClock;
@@ -74,7 +74,7 @@ export async function* followJournal(
       for await (const entry of cursor.readNew(signal)) {
         latest = entry;
         arrived = true;
-        if (entry.seq <= afterSeq) continue;
+        if (entry.seq <= afterSequence) continue;
         yield entry;
         if (until?.(entry) === true) return;
       }

@@ -24,11 +24,13 @@ async function collect(
 }
 
 describe('readJournal', () => {
-  it('yields every stored entry in order, or only those after afterSeq', async () => {
+  it('yields every stored entry in order, or only those after afterSequence', async () => {
     const storage = createMemoryStorage();
     await writeTestJournal(storage, [2, 3, 1], { finished: true });
     expect((await collect(storage)).map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect((await collect(storage, { afterSeq: 4 })).map((entry) => entry.seq)).toEqual([5, 6, 7]);
+    expect((await collect(storage, { afterSequence: 4 })).map((entry) => entry.seq)).toEqual([
+      5, 6, 7,
+    ]);
     expect((await collect(storage)).at(-1)?.event.type).toBe('run-finished');
   });
 

@@ -8,7 +8,7 @@ import { journalBackendName } from './journal-writer-options.js';
 /** Options of {@link readJournal}. */
 export interface ReadJournalOptions {
   /** Yield only entries with a larger `seq` (those up to it are read but not yielded). */
-  readonly afterSeq?: number;
+  readonly afterSequence?: number;
   /** Stops the reading: the iteration throws `ABORTED`. */
   readonly signal?: AbortSignal;
 }
@@ -27,12 +27,12 @@ export async function* readJournal(
   options: ReadJournalOptions = {},
 ): AsyncGenerator<JournalEntry> {
   parseRunId(run);
-  const afterSeq = options.afterSeq ?? 0;
+  const afterSequence = options.afterSequence ?? 0;
   const { signal } = options;
   if (signal?.aborted) {
     throw abortedError(journalBackendName, signal.reason, `Reading the journal of run ${run}`);
   }
   for await (const entry of new JournalCursor(storage, run).readNew(signal)) {
-    if (entry.seq > afterSeq) yield entry;
+    if (entry.seq > afterSequence) yield entry;
   }
 }

@@ -149,17 +149,17 @@ export async function verifyJournal(
         break segmentLoop;
       }
       const { entry } = parsed;
-      const seqPlace = { ...place, seq: entry.seq };
+      const sequencePlace = { ...place, seq: entry.seq };
       if (entry.seq !== entries + 1) {
         problems.push({
-          ...seqPlace,
+          ...sequencePlace,
           kind: 'sequence-gap',
           message: `Entry ${entry.seq} comes after entry ${entries}: ${entry.seq > entries + 1 ? `entries ${entries + 1} to ${entry.seq - 1} are missing` : 'entries are repeated or out of order'}.`,
         });
       }
       if (entry.prev !== previousHash) {
         problems.push({
-          ...seqPlace,
+          ...sequencePlace,
           kind: 'chain-broken',
           message: `Entry ${entry.seq} does not chain to the line before it (prev ${entry.prev}, the previous line hashes to ${previousHash}): ${entries === 0 ? 'the first entry was removed or replaced' : `entry ${entries} was edited, or lines were removed or moved`}.`,
         });
@@ -169,7 +169,7 @@ export async function verifyJournal(
       entries = entry.seq;
       if (expectedHead?.entries === entry.seq && expectedHead.hash !== previousHash) {
         problems.push({
-          ...seqPlace,
+          ...sequencePlace,
           kind: 'chain-broken',
           message: `Entry ${entry.seq} hashes to ${previousHash}, but the run recorded its journal head as ${expectedHead.hash}: the entry was edited after it was written.`,
         });

@@ -21,7 +21,7 @@ import { openJournalWriter } from './journal-writer.js';
 const keys = runKeys(run);
 const never = 3_600_000;
 
-async function seqs(storage: Parameters<typeof readJournal>[0]): Promise<number[]> {
+async function sequences(storage: Parameters<typeof readJournal>[0]): Promise<number[]> {
   const found: number[] = [];
   for await (const entry of readJournal(storage, run)) found.push(entry.seq);
   return found;
@@ -50,7 +50,7 @@ describe('journal writer failures', () => {
     expect(writer.head.entries).toBe(0);
     expect(writer.buffered).toBe(3);
     await writer.flush();
-    expect(await seqs(storage)).toEqual([1, 2, 3]);
+    expect(await sequences(storage)).toEqual([1, 2, 3]);
     // The first segment is retried exactly as frozen; the entry appended meanwhile goes next.
     expect(storage.puts.map((put) => put.key)).toEqual([
       keys.journalSegment(1),
@@ -81,7 +81,7 @@ describe('journal writer failures', () => {
       writer.append(heartbeat);
       await writer.flush();
       expect(writer.head.entries).toBe(2);
-      expect(await seqs(storage)).toEqual([1, 2]);
+      expect(await sequences(storage)).toEqual([1, 2]);
       await writer.close();
       expect((await verifyJournal(storage, run, { expectedHead: writer.head })).ok).toBe(true);
     }
@@ -183,7 +183,7 @@ describe('journal writer failures', () => {
     );
     await writer.close();
     expect(writer.head.entries).toBe(1);
-    expect(await seqs(storage)).toEqual([1]);
+    expect(await sequences(storage)).toEqual([1]);
   });
 
   it('logs a failed background flush and tries again on the next interval', async () => {
@@ -230,6 +230,6 @@ describe('journal writer failures', () => {
     await clock.advance(0);
     expect(storage.puts).toHaveLength(1);
     await writer.close();
-    expect(await seqs(storage)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(await sequences(storage)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 });

@@ -162,7 +162,7 @@ function createJournalWriter(
   // The stored journal's end as far as this writer knows: its own segments, and after a
   // re-chain also another writer's.
   let durable = start;
-  let appendedSeq = start.entries;
+  let appendedSequence = start.entries;
   let appendedHash = start.hash;
   let nextSegment = firstSegment;
   // Counted apart from `seq`, which a re-chain changes: what this writer accepted and stored.
@@ -310,7 +310,7 @@ function createJournalWriter(
     lines = moved.lines;
     durable = tail.head;
     nextSegment = tail.segment + 1;
-    appendedSeq = moved.head.entries;
+    appendedSequence = moved.head.entries;
     appendedHash = moved.head.hash;
   }
 
@@ -414,7 +414,7 @@ function createJournalWriter(
       try {
         line = JSON.stringify({
           v: journalFormatVersion,
-          seq: appendedSeq + 1,
+          seq: appendedSequence + 1,
           time: new Date(milliseconds).toISOString(),
           prev: appendedHash,
           event: parsed.data,
@@ -427,7 +427,7 @@ function createJournalWriter(
           `the entry would take ${Buffer.byteLength(line)} bytes, more than ${maxJournalEntryBytes}; store large data as its own object and journal its key`,
         );
       }
-      appendedSeq += 1;
+      appendedSequence += 1;
       appendedHash = journalHashOf(line);
       appendedCount += 1;
       lines.push(line);
