@@ -37,7 +37,10 @@ export interface CrashHarnessOptions {
   readonly scripts: ChildScripts;
   /** A broken storage for the harness's self-check; default none. */
   readonly fault?: CrashFault;
-  /** Kills land 0 to this many milliseconds after the writer is ready; default 300. */
+  /**
+   * Kills land 0 to this many milliseconds after the writer is ready; default 300, or twice
+   * the first save if that is longer (a loaded machine).
+   */
   readonly maxDelayMs?: number;
   /** Checkpoints the verifier keeps after each trial (retention); default 6. */
   readonly keepLast?: number;
@@ -116,7 +119,10 @@ export async function runCrashTrials(options: CrashHarnessOptions): Promise<Cras
   const started = Date.now();
   const { root, trials, seed, scripts } = options;
   const fault = options.fault ?? 'none';
-  const maxDelayMs = options.maxDelayMs ?? 300;
+  // Kills must land both inside saves and after some are acknowledged. How long a save takes
+  // depends on the machine's load (other suites share the 2 cores), so unless told, the range
+  // is stretched to twice the first save measured under the current load.
+  let maxDelayMs = options.maxDelayMs ?? 300;
   const keepLast = options.keepLast ?? 6;
   const log = options.log ?? (() => {});
   const random = createSeededRandom(seed);
@@ -165,7 +171,11 @@ export async function runCrashTrials(options: CrashHarnessOptions): Promise<Cras
         // so every later writer would wait on it (and time out after lockTimeoutMs): the
         // first kill waits for the first acknowledgement. Later saves only lock keys of their
         // own, never blocked by such a lock.
+        const ready = Date.now();
         await writer.waitForLine((line) => line.startsWith('ACK '), 60_000);
+        if (options.maxDelayMs === undefined) {
+          maxDelayMs = Math.max(maxDelayMs, 2 * (Date.now() - ready));
+        }
       }
       totalMs.delay += delayMs;
       await sleep(delayMs);
