@@ -109,7 +109,7 @@ export function runStartKey(run: string, step: string): string | undefined {
 }
 
 /**
- * The sequence of the latest checkpoint of `run` and `step`, or 0 when it has none. Only
+ * The highest sequence among the checkpoints of `run` and `step`, or 0 when it has none. Only
  * checkpoints stamped after the run began (less {@link runClockSkewMs}) are looked at, so a
  * new run does not read the sidecars of every earlier run.
  */
@@ -120,11 +120,16 @@ export async function latestSequence(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const startAfter = runStartKey(run, step);
-  const latest = await latestRecord(context, {
+  // The highest, not the newest by id: a resume on a machine whose clock is behind stamps its
+  // checkpoints earlier than the ones before it. Read once per store, run and step.
+  let highest = 0;
+  for await (const record of listRecords(context, {
     step,
     run,
     ...(startAfter === undefined ? {} : { startAfter }),
     ...(signal === undefined ? {} : { signal }),
-  });
-  return latest?.sequence ?? 0;
+  })) {
+    highest = Math.max(highest, record.sequence ?? 0);
+  }
+  return highest;
 }

@@ -296,6 +296,32 @@ describe('prune', () => {
     expect(report.kept.map((entry) => entry.id).sort()).toEqual([newest.id, saved[2]?.id].sort());
   });
 
+  it('numbers on from the highest sequence, not the newest id, when a store on a machine behind starts later', async () => {
+    const fixture = await withCheckpoints(3);
+    const { storage } = fixture;
+    const behind = testStart - 2 * 60_000;
+    const storeBehind = (offsetMs: number) =>
+      createCheckpointStore({
+        storage,
+        now: () => behind + offsetMs,
+        timeIds: createTimeIdGenerator({ now: () => behind + offsetMs }),
+      });
+    const first = await storeBehind(0).save({ run: testRun, step: 'train', state: { epoch: 3 } });
+    // A fresh store (a new process) on the same machine: the newest id is still the first machine's.
+    const second = await storeBehind(1_000).save({
+      run: testRun,
+      step: 'train',
+      state: { epoch: 4 },
+    });
+    expect([first.sequence, second.sequence]).toEqual([4, 5]);
+    const report = await storeBehind(2_000).prune({
+      run: testRun,
+      step: 'train',
+      keep: [keepLast(1)],
+    });
+    expect(report.kept.map((entry) => entry.id)).toEqual([second.id]);
+  });
+
   it.each([
     ['an empty keep list', { keep: [] }, 'every checkpoint would be deleted'],
     ['no keep list', { keep: undefined }, 'at least one retention rule'],
