@@ -181,10 +181,57 @@ describe('pipelines', () => {
       expect(count, `item ${item}`).toBe(item === 3 || item === 7 ? 2 : 1);
     }
 
-    // retryFailed: false starts a new run instead, paying for every item again.
-    const fresh = await pipeline.run({ storage, ...quiet, retryFailed: false });
-    expect(fresh.run).not.toBe(first.run);
+    // Item 7 still fails: one more reopen retries it, and when that fixes nothing the next
+    // run starts anew instead of paying for it (and the steps after) forever.
+    lines.length = 0;
+    const third = await pipeline.run({ storage, ...quiet, print: (line) => lines.push(line) });
+    expect(third).toMatchObject({ run: first.run, attempt: 3 });
+    expect(calls.get(7)).toBe(3);
+    expect(lines.join('\n')).toContain('Retrying did not fix them, so the next run starts anew');
+    lines.length = 0;
+    const fourth = await pipeline.run({ storage, ...quiet, print: (line) => lines.push(line) });
+    expect(fourth.run).not.toBe(first.run);
+    expect(lines.join('\n')).toContain('left as many failed');
     expect(calls.get(0)).toBe(2);
+
+    // retryFailed: false starts a new run at once, paying for every item again.
+    const fresh = await pipeline.run({ storage, ...quiet, retryFailed: false });
+    expect(fresh.run).not.toBe(fourth.run);
+    expect(calls.get(0)).toBe(3);
+  });
+
+  it('a step that runs again makes the steps after it stale: a stop before they start does not skip them later', async () => {
+    const storage = createMemoryStorage();
+    const broken = new Set([3]);
+    let controller: AbortController | undefined;
+    const pipeline = definePipeline('stale-later')
+      .step('generate', async ({ map }) => {
+        const result = await map(
+          [0, 1, 2, 3, 4],
+          async (item) => {
+            if (broken.has(item)) throw new Error(`item ${item} is broken`);
+            return item;
+          },
+          { retry: { maxAttempts: 1 } },
+        );
+        // Stopped right after this step, before the next one starts.
+        controller?.abort();
+        return result.values;
+      })
+      .step('report', ({ outputs }) => outputs.generate.filter((value) => value !== null).length);
+    const first = await pipeline.run({ storage, ...quiet });
+    expect(first.outputs.report).toBe(4);
+
+    broken.clear();
+    controller = new AbortController();
+    const second = await pipeline.run({ storage, ...quiet, signal: controller.signal });
+    expect(second).toMatchObject({ run: first.run, state: 'INTERRUPTED' });
+    controller = undefined;
+
+    const third = await pipeline.run({ storage, ...quiet });
+    expect(third).toMatchObject({ run: first.run, state: 'COMPLETED' });
+    expect(third.skipped.map((step) => step.step)).toEqual(['generate']);
+    expect(third.outputs.report).toBe(5);
   });
 
   it('a completed step whose output checkpoint is gone runs again, and so do the steps after it', async () => {

@@ -100,9 +100,13 @@ export async function findResumePoint(options: FindResumePointOptions): Promise<
       return { action: 'new', reason: 'no earlier run of this pipeline', latest: undefined };
     }
     if (status.state === 'COMPLETED' && stepWithFailedItems(status, options) === undefined) {
+      const retried = status.record.retriedFailedItems;
       return {
         action: 'new',
-        reason: `the latest run ${status.record.id} completed`,
+        reason:
+          retried !== undefined && hasFailedItems(status)
+            ? `the latest run ${status.record.id} completed, and retrying its ${retried.failed} failed item(s) of ${retried.step} left as many failed`
+            : `the latest run ${status.record.id} completed`,
         latest: status,
       };
     }
@@ -136,7 +140,16 @@ function stepWithFailedItems(
   const byName = new Map(status.record.steps.map((step) => [step.name, step]));
   for (const name of options.steps) {
     const failed = byName.get(name)?.items?.failed ?? 0;
-    if (failed > 0) return { step: name, failed };
+    if (failed === 0) continue;
+    // Failures that survived a retry (an item that always fails, a map that does not retry
+    // failures) would be paid for on every run, and every later step with them.
+    const retried = status.record.retriedFailedItems;
+    if (retried?.step === name && failed >= retried.failed) return undefined;
+    return { step: name, failed };
   }
   return undefined;
+}
+
+function hasFailedItems(status: RunStatus): boolean {
+  return status.record.steps.some((step) => (step.items?.failed ?? 0) > 0);
 }

@@ -120,6 +120,10 @@ export async function runPipeline<Outputs>(
       },
     );
     await captureRunEnvironment(run, options, logger, print);
+    if (point?.action === 'resume' && point.retrying !== undefined) {
+      const retrying = point.retrying;
+      await run.update((record) => ({ ...record, retriedFailedItems: retrying }));
+    }
 
     const checkpoints =
       options.checkpointStore?.(storage) ??
@@ -271,6 +275,15 @@ async function executeSteps<Outputs>(
       }
       if (stopper.signal.aborted) return await interrupted();
 
+      // The steps after this one are based on its output: once it runs again, what they
+      // completed before is stale, and a later resume must not skip them.
+      const later = new Set(steps.slice(index + 1).map((each) => each.name));
+      if (run.record.steps.some((each) => later.has(each.name))) {
+        await run.update((record) => ({
+          ...record,
+          steps: record.steps.filter((each) => !later.has(each.name)),
+        }));
+      }
       const started = now();
       run.emit({ type: 'step-started', step: step.name, index });
       await run.updateStep(step.name, {
@@ -371,8 +384,14 @@ async function executeSteps<Outputs>(
   const withFailures = summaries.filter((summary) => (summary.items?.failed ?? 0) > 0);
   if (withFailures.length > 0) {
     const counts = withFailures.map((summary) => `${summary.items?.failed} in ${summary.step}`);
+    const retried = run.record.retriedFailedItems;
+    const stuck = withFailures.some(
+      (summary) => summary.step === retried?.step && (summary.items?.failed ?? 0) >= retried.failed,
+    );
     print(
-      `Failed items: ${counts.join(', ')} (each recorded with its error). Run again to retry only those; resume: false starts a new run.`,
+      stuck
+        ? `Failed items: ${counts.join(', ')} (each recorded with its error). Retrying did not fix them, so the next run starts anew; fix the cause first.`
+        : `Failed items: ${counts.join(', ')} (each recorded with its error). Run again to retry only those; resume: false starts a new run.`,
     );
   }
   return {

@@ -86,6 +86,13 @@ export const runRecordSchema = z.object({
   environment: z.object({ level: z.number().int(), record: z.string() }).optional(),
   /** Checkpoints a step loaded to resume from (its own saved state): no prune deletes them. */
   resumedFrom: z.array(z.string()).optional(),
+  /**
+   * The failed items the latest reopening of this completed run set out to retry: a run whose
+   * retry left as many failures is not reopened again (a new run starts instead).
+   */
+  retriedFailedItems: z
+    .object({ step: z.string(), failed: z.number().int().nonnegative() })
+    .optional(),
 });
 /** The run record. */
 export type RunRecord = z.infer<typeof runRecordSchema>;
