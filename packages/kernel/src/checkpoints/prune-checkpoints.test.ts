@@ -248,7 +248,7 @@ describe('prune', () => {
     const fixture = await withCheckpoints(4);
     const { storage, saved } = fixture;
     const time = new Date(testStart).toISOString();
-    // The run completed step "train" with saved[0] as its output and resumed from saved[1].
+    // The run completed step "train" with saved[0] as its output.
     const record: RunRecord = {
       format: 'cairn.run/v1',
       id: testRun,
@@ -261,7 +261,8 @@ describe('prune', () => {
       heartbeatIntervalMs: 10_000,
       owner: { host: 'elsewhere', pid: 1, token: 'token' },
       steps: [{ name: 'train', state: 'COMPLETED', startedAt: time, checkpoint: saved[0]?.id }],
-      resumedFrom: [saved[1]?.id as string],
+      // It resumed from saved[2] first, then from saved[1]: only the latest is kept for that.
+      resumedFrom: [saved[2]?.id as string, saved[1]?.id as string],
     };
     await storage.put(runKeys(testRun).record, serialiseRunRecord(record));
     // A store in another process: it has protected nothing itself.

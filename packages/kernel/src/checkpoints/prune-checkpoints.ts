@@ -38,8 +38,8 @@ function validateRequest(request: PruneRequest) {
 
 /**
  * The checkpoints the run's record names: every completed step's output (a resume loads them
- * instead of recomputing) and what an attempt resumed from. A prune in any process, not only
- * the one running the run, must leave them.
+ * instead of recomputing) and, per step, the checkpoint it last resumed from. A prune in any
+ * process, not only the one running the run, must leave them.
  */
 async function checkpointsTheRunDependsOn(
   context: StoreContext,
@@ -48,9 +48,13 @@ async function checkpointsTheRunDependsOn(
   const stored = await readRunRecord(context.storage, run);
   if (stored === undefined) return [];
   const { record } = stored;
+  // Of what steps resumed from, the latest per step: a run resumed thirty times must not keep
+  // thirty full checkpoints that no prune can touch.
+  const resumedFrom = new Map<string, string>();
+  for (const id of record.resumedFrom ?? []) resumedFrom.set(id.slice(0, id.lastIndexOf('/')), id);
   return [
     ...record.steps.flatMap((step) => (step.checkpoint === undefined ? [] : [step.checkpoint])),
-    ...(record.resumedFrom ?? []),
+    ...resumedFrom.values(),
   ];
 }
 

@@ -40,8 +40,9 @@ export interface StepCheckpoints {
    */
   latest(): Promise<CheckpointRecord | undefined>;
   /**
-   * Loads a checkpoint by id, verified. The checkpoint is protected from then on: no prune, in
-   * this process or another, deletes it (the run's record lists it in `resumedFrom`).
+   * Loads a checkpoint by id, verified, and protects it: no prune of this process deletes it,
+   * and no prune anywhere deletes the latest checkpoint of a step loaded this way (the run's
+   * record lists them in `resumedFrom`).
    */
   load<T = unknown>(id: string): Promise<T>;
   /** Protects a checkpoint from every prune, as {@link StepCheckpoints.load} does. */

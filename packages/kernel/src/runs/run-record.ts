@@ -84,7 +84,10 @@ export const runRecordSchema = z.object({
   journal: z.object({ entries: z.number().int().nonnegative(), hash: z.string() }).optional(),
   /** The environment capture, when one was taken. */
   environment: z.object({ level: z.number().int(), record: z.string() }).optional(),
-  /** Checkpoints a step loaded to resume from (its own saved state): no prune deletes them. */
+  /**
+   * Checkpoints steps loaded to resume from (their own saved state), in order: no prune deletes
+   * the latest of each step.
+   */
   resumedFrom: z.array(z.string()).optional(),
   /**
    * The failed items the latest reopening of this completed run set out to retry: a run whose
