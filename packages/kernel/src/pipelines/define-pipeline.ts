@@ -27,8 +27,10 @@ export interface Pipeline<Outputs extends Record<string, unknown>> {
    * goes on at the first incomplete step.
    *
    * @returns how it ended: COMPLETED, or INTERRUPTED (signal/abort; what finished is kept).
-   * @throws CairnError `STEP_FAILED` (cause: the step's error) after marking the run FAILED
-   *   and storing an error record; `CONFLICT` when another live process runs the latest run.
+   * @throws CairnError `STEP_FAILED` after marking the run FAILED and storing an error record;
+   *   its message hides secrets the step's error quoted, but its `cause` is the step's own error,
+   *   unchanged: log the cause only through a logger that redacts. `CONFLICT` when another
+   *   live process runs the latest run.
    */
   run(options: RunPipelineOptions): Promise<PipelineResult<Outputs>>;
 }

@@ -53,7 +53,7 @@ describe('the environment of a resumed run', () => {
       runKeys(run).environmentOf(2),
     );
     expect(lines.join('\n')).toContain(
-      `started on commit ${firstCommit.slice(0, 12)} and goes on on ${secondCommit.slice(0, 12)}`,
+      `ran on commit ${firstCommit.slice(0, 12)} and goes on on ${secondCommit.slice(0, 12)}`,
     );
     expect(entries.map((entry) => entry.event)).toContainEqual({
       type: 'custom',

@@ -295,9 +295,17 @@ describe('pipelines', () => {
     };
     const calls: string[] = [];
     const pipeline = definePipeline('adopt')
-      .step('train', () => {
+      .step('train', async ({ map }) => {
         calls.push('train');
-        return { weights: [0.5, 0.25] };
+        const result = await map(
+          [0.5, 0.25, -1],
+          async (weight) => {
+            if (weight < 0) throw new Error('negative weight');
+            return weight;
+          },
+          { retry: { maxAttempts: 1 } },
+        );
+        return { weights: result.values.filter((value) => value !== null) };
       })
       .step('evaluate', ({ outputs }) => {
         calls.push('evaluate');
@@ -320,7 +328,11 @@ describe('pipelines', () => {
     expect(result.skipped.map((step) => step.step)).toEqual(['train']);
     expect(lines.join('\n')).toContain('Skipped train: it finished before the run stopped');
     const steps = (await readRun(storage, result.run))?.record.steps;
-    expect(steps?.find((step) => step.name === 'train')?.state).toBe('COMPLETED');
+    expect(steps?.find((step) => step.name === 'train')).toMatchObject({
+      state: 'COMPLETED',
+      // The counts came with the adopted output: the failed item is not forgotten.
+      items: { done: 2, failed: 1, total: 3 },
+    });
   });
 
   it("inside a step, latest() is the step's own state and a loaded checkpoint survives any prune", async () => {

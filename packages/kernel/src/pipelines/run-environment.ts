@@ -30,12 +30,15 @@ export async function captureRunEnvironment(
     });
     await run.update((record) => ({ ...record, environment: { level, record: keys.record } }));
     if (run.attempt > 1) {
-      const first = await readEnvironment(options.storage, run.id).catch(() => undefined);
-      const before = first?.git?.commit;
+      // Against the attempt just before: A → B → A is two changes, and staying on B is none.
+      const previous = await readEnvironment(options.storage, run.id, {
+        attempt: run.attempt - 1,
+      }).catch(() => undefined);
+      const before = previous?.git?.commit;
       const now = capture.record.git?.commit;
       if (before !== undefined && now !== undefined && before !== now) {
         print(
-          `Note: run ${run.id} started on commit ${before.slice(0, 12)} and goes on on ${now.slice(0, 12)}; both environments are stored with the run.`,
+          `Note: run ${run.id} ran on commit ${before.slice(0, 12)} and goes on on ${now.slice(0, 12)}; the environment of every attempt is stored with the run.`,
         );
         run.emit({ type: 'custom', name: 'environment-changed', data: { before, now } });
       }

@@ -16,7 +16,7 @@ import { handleProcessSignals, type StopReason, signalExitCodes } from './proces
 import { findResumePoint } from './resume-point.js';
 import { captureRunEnvironment } from './run-environment.js';
 import { createStepContext, type StepItemCounts, stepOutputKind } from './step-context.js';
-import { findUnrecordedOutput, loadStepOutput } from './step-outputs.js';
+import { findUnrecordedOutput, itemCountsOf, loadStepOutput } from './step-outputs.js';
 
 /** Describes a stop reason for records and messages. */
 function describeStop(reason: StopReason): string {
@@ -268,6 +268,7 @@ async function executeSteps<Outputs>(
             state: 'COMPLETED',
             finishedAt: unrecorded.createdAt,
             checkpoint: unrecorded.id,
+            ...itemCountsOf(unrecorded),
           });
           skip(step.name, unrecorded.id, loaded.state, 'it finished before the run stopped');
           continue;
@@ -334,7 +335,13 @@ async function executeSteps<Outputs>(
           run: run.id,
           step: step.name,
           state: output === undefined ? null : output,
-          metadata: { kind: stepOutputKind, pipeline: run.pipeline },
+          // The item counts travel with the output, so an output adopted after a crash still
+          // says how many items failed (and a later run can retry them).
+          metadata: {
+            kind: stepOutputKind,
+            pipeline: run.pipeline,
+            ...(counts.current ? { items: { ...counts.current } } : {}),
+          },
         });
       } catch (error) {
         // An output that cannot be stored (not JSON, storage down) fails the step: without its

@@ -1,6 +1,6 @@
 import type { CheckpointRecord, CheckpointStore } from '../checkpoints/index.js';
 import { isCairnError } from '../errors/cairn-error.js';
-import type { StepRecord } from '../runs/run-record.js';
+import { type StepRecord, stepRecordSchema } from '../runs/run-record.js';
 import { isStepOutput } from './step-context.js';
 
 /** A completed step's output as a resume finds it. */
@@ -44,4 +44,10 @@ export async function findUnrecordedOutput(
   const latest = await checkpoints.latest({ step: step.name, run });
   if (latest === undefined || !isStepOutput(latest)) return undefined;
   return Date.parse(latest.createdAt) >= Date.parse(step.startedAt) ? latest : undefined;
+}
+
+/** The item counts an output checkpoint carries, as a step record holds them. */
+export function itemCountsOf(record: CheckpointRecord): Pick<StepRecord, 'items'> {
+  const parsed = stepRecordSchema.shape.items.safeParse(record.metadata.items);
+  return parsed.success && parsed.data !== undefined ? { items: parsed.data } : {};
 }

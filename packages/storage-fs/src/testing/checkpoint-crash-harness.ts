@@ -174,7 +174,8 @@ export async function runCrashTrials(options: CrashHarnessOptions): Promise<Cras
         const ready = Date.now();
         await writer.waitForLine((line) => line.startsWith('ACK '), 60_000);
         if (options.maxDelayMs === undefined) {
-          maxDelayMs = Math.max(maxDelayMs, 2 * (Date.now() - ready));
+          // Capped: a first save that stalled must not make every trial wait for seconds.
+          maxDelayMs = Math.min(5_000, Math.max(maxDelayMs, 2 * (Date.now() - ready)));
         }
       }
       totalMs.delay += delayMs;
