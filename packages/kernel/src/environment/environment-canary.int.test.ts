@@ -5,7 +5,6 @@ import { parse } from 'yaml';
 import { runKeys } from '../naming/layout.js';
 import { readAll } from '../storage/body.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
-import type { Storage } from '../storage/storage.js';
 import {
   allCanaries,
   canaries,
@@ -14,31 +13,13 @@ import {
   diffOnlyCanaries,
 } from '../testing/environment-canaries.js';
 import { initRepository } from '../testing/environment-git.js';
+import { everyStoredByte } from '../testing/stored-bytes.js';
 import { temporaryProjects } from '../testing/temporary-project.js';
 import { captureEnvironment } from './capture-environment.js';
 import { storeEnvironment } from './store-environment.js';
 
 const createProject = temporaryProjects('cairn-environment-canary');
 const run = 'research/20250810T143022.123Z-k3f9a2';
-
-/** Every byte of every object, and every metadata value, in the storage. */
-async function everyStoredByte(storage: Storage): Promise<Map<string, Buffer>> {
-  const contents = new Map<string, Buffer>();
-  for await (const info of storage.list()) {
-    const { body, info: full } = await storage.get(info.key);
-    const metadata = Object.entries(full.metadata ?? {})
-      .flat()
-      .join('\n');
-    contents.set(
-      info.key,
-      Buffer.concat([
-        Buffer.from(`${info.key}\n${full.contentType ?? ''}\n${metadata}\n`),
-        await readAll(body),
-      ]),
-    );
-  }
-  return contents;
-}
 
 const kept = {
   HOME: '/home/canary-test',

@@ -6,7 +6,6 @@ import type { Logger } from '../logging/logger.js';
 import { definePipeline } from '../pipelines/define-pipeline.js';
 import { runAsMain } from '../pipelines/run-as-main.js';
 import { readRun } from '../runs/run-status.js';
-import { readAll } from '../storage/body.js';
 import { createMemoryStorage, type MemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import {
@@ -16,6 +15,7 @@ import {
   canaryPrivateKeyLines,
 } from '../testing/environment-canaries.js';
 import { rejection } from '../testing/rejection.js';
+import { everyStoredByte } from '../testing/stored-bytes.js';
 
 /**
  * Secrets with no telling shape: only their context (a URL's `key=`, a Bearer header, a
@@ -123,25 +123,6 @@ function storageRefusingErrorRecords(memory: MemoryStorage): Storage {
       return memory.put(key, body, options);
     },
   };
-}
-
-/** Every stored object: its key, content type, metadata and bytes. */
-async function everyStoredByte(storage: Storage): Promise<Map<string, Buffer>> {
-  const contents = new Map<string, Buffer>();
-  for await (const info of storage.list()) {
-    const { body, info: full } = await storage.get(info.key);
-    const metadata = Object.entries(full.metadata ?? {})
-      .flat()
-      .join('\n');
-    contents.set(
-      info.key,
-      Buffer.concat([
-        Buffer.from(`${info.key}\n${full.contentType ?? ''}\n${metadata}\n`),
-        await readAll(body),
-      ]),
-    );
-  }
-  return contents;
 }
 
 async function journalEvents(storage: Storage, run: string): Promise<JournalEntry['event'][]> {
