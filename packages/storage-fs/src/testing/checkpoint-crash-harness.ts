@@ -158,6 +158,11 @@ export async function runCrashTrials(options: CrashHarnessOptions): Promise<Cras
       const writer: LineChild = next ?? startWriter();
       current = writer;
       next = undefined;
+      // The load may grow after the first save: every 20 trials, a range that let fewer than
+      // one save in two trials be acknowledged is widened (still capped).
+      if (options.maxDelayMs === undefined && trial % 20 === 1 && trial > 1) {
+        if (acknowledged < (trial - 1) / 2) maxDelayMs = Math.min(5_000, maxDelayMs * 1.5);
+      }
       const delayMs = Math.floor(random() * maxDelayMs);
       const go = Date.now();
       writer.send(`GO ${lastAttempted + 1}`);
