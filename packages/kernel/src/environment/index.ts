@@ -1,14 +1,3 @@
-export { isHighEntropyToken } from '../secrets/high-entropy.js';
-export { isSecretVariableName } from '../secrets/secret-names.js';
-export {
-  findSecrets,
-  looksSecret,
-  redactedMarker,
-  type ScrubResult,
-  type SecretShapeKind,
-  type SecretSpan,
-  scrubSecretShapes,
-} from '../secrets/secret-shapes.js';
 export {
   captureEnvironment,
   type EnvironmentCapture,
