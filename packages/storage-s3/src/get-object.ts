@@ -1,0 +1,214 @@
+import { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+} from '@aws-sdk/client-s3';
+import {
+  abortedError,
+  CairnError,
+  type GetOptions,
+  type GetResult,
+  isCairnError,
+  type ObjectInfo,
+  validateKey,
+} from '@cairn/kernel';
+import { finalS3Error, mapS3Error, type S3RequestContext } from './map-s3-error.js';
+import {
+  contentDigestMetadataKey,
+  ownMetadataKeys,
+  type S3Context,
+  s3KeyOf,
+} from './s3-context.js';
+import { s3StorageName } from './s3-storage-options.js';
+
+/** The response fields that describe an object, shared by HEAD and GET. */
+interface ObjectFacts {
+  readonly ContentLength?: number | undefined;
+  readonly ETag?: string | undefined;
+  readonly LastModified?: Date | undefined;
+  readonly ContentType?: string | undefined;
+  readonly Metadata?: Record<string, string> | undefined;
+}
+
+const hexDigest = /^[0-9a-f]{64}$/;
+
+/** Object facts from a HEAD or GET answer; `size` is the whole object's. */
+export function describeObject(key: string, facts: ObjectFacts, size: number): ObjectInfo {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(facts.Metadata ?? {})) {
+    if (!ownMetadataKeys.has(name)) metadata[name] = value;
+  }
+  const sha256 = facts.Metadata?.[contentDigestMetadataKey];
+  return {
+    key,
+    size,
+    etag: facts.ETag ?? '',
+    lastModified: facts.LastModified ?? new Date(0),
+    ...(sha256 !== undefined && hexDigest.test(sha256) ? { sha256 } : {}),
+    ...(facts.ContentType === undefined ? {} : { contentType: facts.ContentType }),
+    metadata,
+  };
+}
+
+/** Facts about an object, or undefined when it does not exist. */
+export async function headObject(context: S3Context, key: string): Promise<ObjectInfo | undefined> {
+  validateKey(key, { backend: s3StorageName, maxBytes: context.maxKeyBytes });
+  const s3Key = s3KeyOf(context, key);
+  try {
+    const output = await context.client.send(
+      new HeadObjectCommand({ Bucket: context.options.bucket, Key: s3Key }),
+    );
+    return describeObject(key, output, output.ContentLength ?? 0);
+  } catch (error) {
+    const mapped = finalS3Error(error, {
+      operation: 'HeadObject',
+      bucket: context.options.bucket,
+      key: s3Key,
+    });
+    if (isCairnError(mapped, 'NOT_FOUND')) return undefined;
+    throw mapped;
+  }
+}
+
+// "bytes 0-9/1000": the object's full size is after the slash.
+function totalSizeOf(output: GetObjectCommandOutput): number {
+  const match = /\/(\d+)\s*$/.exec(output.ContentRange ?? '');
+  return match ? Number(match[1]) : (output.ContentLength ?? 0);
+}
+
+interface OpenRange {
+  readonly start: number;
+  readonly end: number | undefined;
+  readonly ifMatch?: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+async function sendGet(context: S3Context, s3Key: string, range: OpenRange | undefined) {
+  return context.client.send(
+    new GetObjectCommand({
+      Bucket: context.options.bucket,
+      Key: s3Key,
+      ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ''}` }),
+      ...(range?.ifMatch === undefined ? {} : { IfMatch: range.ifMatch }),
+    }),
+    range?.signal === undefined ? {} : { abortSignal: range.signal },
+  );
+}
+
+/**
+ * The body of a read that survives a dropped connection: when the stream from S3 fails with a
+ * transient error part-way, the rest is asked for again from the byte reached, pinned to the
+ * same version with `If-Match` so two versions are never spliced. Each resume goes through the
+ * retry loop; a read that keeps failing without progress stops after the policy's attempts.
+ */
+async function* resumingBody(
+  context: S3Context,
+  request: S3RequestContext,
+  first: Readable,
+  from: { start: number; length: number; etag: string },
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  let source = first;
+  let received = 0;
+  let failuresWithoutProgress = 0;
+  // A read waiting for bytes must stop when the caller aborts, not when S3 next sends some.
+  const onAbort = () => source.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    yield* readAndResume();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    source.destroy();
+  }
+
+  async function* readAndResume(): AsyncGenerator<Buffer> {
+    while (true) {
+      try {
+        for await (const chunk of source) {
+          received += (chunk as Buffer).length;
+          failuresWithoutProgress = 0;
+          yield chunk as Buffer;
+        }
+        if (received >= from.length) return;
+        throw new CairnError({
+          code: 'TRANSIENT_IO',
+          backend: s3StorageName,
+          message: `The read of "${request.key}" ended after ${received} of ${from.length} bytes.`,
+        });
+      } catch (error) {
+        source.destroy();
+        if (signal?.aborted) {
+          throw abortedError(s3StorageName, signal.reason, `Reading "${request.key}"`, {
+            details: { key: request.key },
+          });
+        }
+        const mapped = mapS3Error(error, request);
+        failuresWithoutProgress += 1;
+        if (!mapped.retryable || failuresWithoutProgress >= context.policy.maxAttempts)
+          throw mapped;
+        const output = await sendGet(context, request.key as string, {
+          start: from.start + received,
+          end: from.start + from.length - 1,
+          ifMatch: from.etag,
+          signal,
+        }).catch((reopenError: unknown) => {
+          const final = finalS3Error(reopenError, request);
+          if (!isCairnError(final, 'PRECONDITION_FAILED')) throw final;
+          throw new CairnError({
+            code: 'CONFLICT',
+            backend: s3StorageName,
+            retryable: true,
+            message: `The read of "${request.key}" was interrupted and, before it could continue, the object was replaced. Read it again to get the new version.`,
+            cause: final,
+            details: { key: request.key, received },
+          });
+        });
+        source = output.Body as Readable;
+      }
+    }
+  }
+}
+
+/** Opens an object (or a byte range of it) for reading. */
+export async function getObject(
+  context: S3Context,
+  key: string,
+  options: GetOptions = {},
+): Promise<GetResult> {
+  validateKey(key, { backend: s3StorageName, maxBytes: context.maxKeyBytes });
+  const { signal, range } = options;
+  if (signal?.aborted) {
+    throw abortedError(s3StorageName, signal.reason, `Reading "${key}"`, { details: { key } });
+  }
+  const s3Key = s3KeyOf(context, key);
+  const request = { operation: 'GetObject', bucket: context.options.bucket, key: s3Key };
+  let output: GetObjectCommandOutput;
+  try {
+    output = await sendGet(
+      context,
+      s3Key,
+      range === undefined ? undefined : { start: range.start, end: range.end, signal },
+    );
+  } catch (error) {
+    throw finalS3Error(error, request);
+  }
+  const size = totalSizeOf(output);
+  const info = describeObject(key, output, size);
+  const length = output.ContentLength ?? size;
+  const body = Readable.from(
+    resumingBody(
+      context,
+      request,
+      (output.Body as Readable | undefined) ?? Readable.from([]),
+      {
+        start: range?.start ?? 0,
+        length,
+        etag: info.etag,
+      },
+      signal,
+    ),
+    { objectMode: false },
+  );
+  return { info, body };
+}
