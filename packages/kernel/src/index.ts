@@ -13,3 +13,4 @@ export * from './retry/index.js';
 export * from './runs/index.js';
 export * from './secrets/index.js';
 export * from './storage/index.js';
+export * from './versions/index.js';
