@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { parseCheckpointId, parseRunId } from '../naming/layout.js';
 import { namePattern } from '../naming/names.js';
+import { timeIdPattern } from '../naming/time-id.js';
 import type { JsonValue } from './json-value.js';
 
 /** The `format` of version 1 sidecars. */
@@ -11,6 +13,42 @@ export const checkpointFormat = 'cairn.checkpoint/v1';
 export const maxSidecarBytes = 256 * 1024;
 
 const hexDigest = /^[0-9a-f]{64}$/;
+
+/** Most ranks one sharded checkpoint may have: the sidecar lists every shard and stays small. */
+export const maxWorldSize = 1024;
+
+/** One rank's shard as the sidecar of a sharded checkpoint lists it. */
+export const committedShardSchema = z.object({
+  /** The rank that wrote it, from 0. */
+  rank: z.number().int().nonnegative(),
+  /** Its size in bytes. */
+  size: z.number().int().nonnegative(),
+  /** Lowercase hex SHA-256 of its bytes, computed by the rank's store while writing them. */
+  sha256: z.string().regex(hexDigest, 'expected 64 lowercase hex digits'),
+  /** The write that stored it: its payload is `payload-<write>` in the rank's shard folder. */
+  write: z.string().regex(timeIdPattern, 'expected a time id'),
+});
+/** One shard as a sidecar lists it; see {@link committedShardSchema}. */
+export type CommittedShard = z.infer<typeof committedShardSchema>;
+
+/** What the sidecar of a sharded checkpoint says about its shards. */
+export const shardingSchema = z
+  .object({
+    /** The name every rank gave the checkpoint (a training step, `epoch-3`…). */
+    name: z.string().regex(namePattern),
+    /** How many ranks wrote it: one shard each, ranks 0 to `worldSize - 1`. */
+    worldSize: z.number().int().positive().max(maxWorldSize),
+    /** Every shard, by rank. */
+    shards: z.array(committedShardSchema),
+  })
+  .refine(
+    (sharding) =>
+      sharding.shards.length === sharding.worldSize &&
+      sharding.shards.every((shard, index) => shard.rank === index),
+    { message: 'expected one shard per rank, ranks 0 to worldSize - 1 in order' },
+  );
+/** What a sidecar says about the shards of a sharded checkpoint. */
+export type Sharding = z.infer<typeof shardingSchema>;
 
 /**
  * The sidecar of a checkpoint: a small YAML file written after the payload has been verified.
@@ -29,9 +67,13 @@ export const checkpointRecordSchema = z
     step: z.string().regex(namePattern),
     /** When it was saved (ISO 8601). */
     createdAt: z.iso.datetime(),
-    /** Payload size in bytes. */
+    /** Payload size in bytes; of a sharded checkpoint, the size of all its shards. */
     size: z.number().int().nonnegative(),
-    /** Lowercase hex SHA-256 of the payload, computed by the store while writing it. */
+    /**
+     * Lowercase hex SHA-256 of the payload, computed by the store while writing it. Of a
+     * sharded checkpoint, the SHA-256 of its shard list ({@link shardListDigest}); each shard's
+     * own digest is in `sharding`.
+     */
     sha256: z.string().regex(hexDigest, 'expected 64 lowercase hex digits'),
     /** The codec that encoded the payload: `json`, `raw` or a custom codec's name. */
     codec: z.string().min(1),
@@ -49,11 +91,40 @@ export const checkpointRecordSchema = z
      * Absent in sidecars Cairn did not write.
      */
     sequence: z.number().int().positive().optional(),
+    /**
+     * The fencing generation (the run's attempt number) of the run lease the save held: the
+     * save checked, just before and just after this sidecar was written, that the run was
+     * still this attempt's. Absent when the save was not fenced.
+     */
+    leaseGeneration: z.number().int().positive().optional(),
+    /**
+     * Present when the checkpoint was written in shards by several ranks: it has no single
+     * payload, and each shard is read by its rank.
+     */
+    sharding: shardingSchema.optional(),
   })
   .refine((record) => record.id.startsWith(`${record.step}/`), {
     message: 'id must start with the step',
     path: ['id'],
-  });
+  })
+  .refine(
+    (record) =>
+      record.sharding === undefined ||
+      (record.size === record.sharding.shards.reduce((total, shard) => total + shard.size, 0) &&
+        record.sha256 === shardListDigest(record.sharding.shards)),
+    { message: 'size and sha256 must sum up and digest the shard list', path: ['sharding'] },
+  );
+
+/**
+ * The `sha256` of a sharded checkpoint: the SHA-256 of one line per shard, `<rank> <size>
+ * <sha256>\n`, by rank. It changes when any shard does, so two sharded checkpoints with the
+ * same digest hold the same bytes.
+ */
+export function shardListDigest(shards: readonly CommittedShard[]): string {
+  const hash = createHash('sha256');
+  for (const shard of shards) hash.update(`${shard.rank} ${shard.size} ${shard.sha256}\n`);
+  return hash.digest('hex');
+}
 
 /** The sidecar of a checkpoint; see {@link checkpointRecordSchema}. */
 export type CheckpointRecord = Omit<z.infer<typeof checkpointRecordSchema>, 'metadata'> & {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RunLease } from '../runs/run-lease.js';
 import type { MirrorEvent } from '../storage/mirrored-storage-events.js';
 import type { StorageBody } from '../storage/storage.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
@@ -17,6 +18,13 @@ export interface SaveCommon {
   readonly metrics?: Readonly<Record<string, number>>;
   /** Labels to filter by; each 1 to 200 characters, at most 100 tags. */
   readonly tags?: readonly string[];
+  /**
+   * The run's lease (`run.lease`): the save then commits only while the lease is held. It is
+   * confirmed just before the sidecar is written (a lost lease: `CONFLICT`, nothing committed)
+   * and once more just after (a lease lost in between: the sidecar is taken back, `CONFLICT`),
+   * and its generation is recorded in the sidecar as `leaseGeneration`.
+   */
+  readonly lease?: RunLease;
   /**
    * Cancels the save. Before the commit, nothing is committed and the payload is deleted;
    * once the sidecar is being written the save completes (the commit is one small write).

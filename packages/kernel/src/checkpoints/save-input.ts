@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { CairnError } from '../errors/cairn-error.js';
 import { parseRunId } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
+import type { RunLease } from '../runs/run-lease.js';
 import type { StorageBody } from '../storage/storage.js';
 import type { SaveInput } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
@@ -36,6 +37,8 @@ export interface ValidSave {
   readonly tags: string[];
   /** What to store. */
   readonly payload: SavePayload;
+  /** The run lease that fences the commit, if any. */
+  readonly lease: RunLease | undefined;
   /** The caller's signal. */
   readonly signal: AbortSignal | undefined;
 }
@@ -69,8 +72,35 @@ export function validateSaveInput(input: SaveInput): ValidSave {
     metrics: validateMetrics(input.metrics),
     tags: validateTags(input.tags),
     payload: validatePayload(input),
+    lease: validateLease(input.lease, input.run),
     signal: input.signal,
   };
+}
+
+/**
+ * Checks a run lease given to a save: it must be a run's `lease` and belong to the run saved
+ * to (a lease of another run would fence nothing).
+ */
+export function validateLease(lease: unknown, run: string): RunLease | undefined {
+  if (lease === undefined) return undefined;
+  const candidate = lease as Partial<RunLease> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.confirm !== 'function' ||
+    typeof candidate.run !== 'string' ||
+    !Number.isSafeInteger(candidate.generation) ||
+    (candidate.generation ?? 0) < 1
+  ) {
+    throw invalid('`lease` must be the `lease` of a started run (run.lease).');
+  }
+  if (candidate.run !== run) {
+    throw invalid(
+      `\`lease\` is the lease of run "${candidate.run}", but the checkpoint is saved to run "${run}". Pass the lease of the run you save to.`,
+      { run, leaseRun: candidate.run },
+    );
+  }
+  return candidate as RunLease;
 }
 
 function validatePayload(input: SaveInput): SavePayload {

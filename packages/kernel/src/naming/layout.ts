@@ -9,6 +9,9 @@ import { timeIdPattern } from './time-id.js';
  * ```
  * checkpoints/<step>/<time id>/payload              the bytes (written first)
  * checkpoints/<step>/<time id>/checkpoint.yaml      the sidecar: the commit marker (written last)
+ * checkpoint-shards/<step>/<time id>/<rank>/payload-<write id>  one rank's shard of a sharded checkpoint
+ * checkpoint-shards/<step>/<time id>/<rank>/shard.yaml           its shard record (create-only)
+ * checkpoint-shards/<step>/names/<pipeline>/<run time id>/<name>.yaml  the id a shared name got
  * runs/<pipeline>/<time id>/run.json                the run record (state, heartbeat, steps)
  * runs/<pipeline>/<time id>/journal/<n>.jsonl       journal segments, create-only, n from 1
  * runs/<pipeline>/<time id>/environment.yaml        environment capture
@@ -21,6 +24,8 @@ import { timeIdPattern } from './time-id.js';
  */
 export const layout = {
   checkpointsRoot: 'checkpoints/',
+  checkpointShardsRoot: 'checkpoint-shards/',
+  shardRecordName: 'shard.yaml',
   runsRoot: 'runs/',
   checkpointSidecarName: 'checkpoint.yaml',
   checkpointPayloadName: 'payload',
@@ -126,6 +131,48 @@ export function checkpointKeys(id: string): { readonly sidecar: string; readonly
     sidecar: `${folder}${layout.checkpointSidecarName}`,
     payload: `${folder}${layout.checkpointPayloadName}`,
   };
+}
+
+/** Digits of a rank in shard keys: ranks sort numerically up to 99,999. */
+const rankWidth = 5;
+
+/**
+ * Prefix of the shards of sharded checkpoint `id`. Shards live outside `checkpoints/` so that
+ * listing a step's checkpoints walks two keys per checkpoint, however many ranks wrote it.
+ */
+export function checkpointShardsPrefix(id: string): string {
+  parseCheckpointId(id);
+  return `${layout.checkpointShardsRoot}${id}/`;
+}
+
+/** Keys of one rank's shard of checkpoint `id`. */
+export function shardKeys(id: string, rank: number) {
+  if (!Number.isSafeInteger(rank) || rank < 0 || rank >= 10 ** rankWidth) {
+    throw new CairnError({
+      code: 'INVALID_OPTIONS',
+      message: `Rank ${rank} is not a whole number from 0 to ${10 ** rankWidth - 1}.`,
+    });
+  }
+  const folder = `${checkpointShardsPrefix(id)}${String(rank).padStart(rankWidth, '0')}/`;
+  return {
+    /** Everything this rank wrote for the checkpoint. */
+    folder,
+    /** The shard record, created once its payload has been verified. */
+    record: `${folder}${layout.shardRecordName}`,
+    /** The payload one write attempt stored; `writeId` is a time id unique to the attempt. */
+    payload: (writeId: string) => `${folder}payload-${writeId}`,
+  };
+}
+
+/**
+ * Key of the object that gives the shared name `name` of run `run`'s sharded checkpoint of
+ * `step` its id: the first rank to arrive creates it, the others read it.
+ */
+export function shardNameKey(step: string, run: string, name: string): string {
+  validateName('step', step);
+  const { pipeline, timeId } = parseRunId(run);
+  validateName('checkpoint name', name);
+  return `${layout.checkpointShardsRoot}${step}/names/${pipeline}/${timeId}/${name}.yaml`;
 }
 
 /** The prefix under which every checkpoint of `step` lives, oldest first. */

@@ -1,7 +1,7 @@
 import { CairnError } from '../errors/cairn-error.js';
 
 /** What a name is for, used in error messages. */
-export type NameKind = 'pipeline' | 'step' | 'run name';
+export type NameKind = 'pipeline' | 'step' | 'run name' | 'checkpoint name';
 
 /** Longest pipeline, step or run name, in characters. */
 export const maxNameLength = 100;

@@ -334,6 +334,7 @@ async function executeSteps<Outputs>(
         record = await checkpoints.save({
           run: run.id,
           step: step.name,
+          lease: run.lease,
           state: output === undefined ? null : output,
           // The item counts travel with the output, so an output adopted after a crash still
           // says how many items failed (and a later run can retry them).

@@ -115,7 +115,8 @@ export function createStepContext(setup: StepContextSetup): StepContext<Record<s
       });
     },
     checkpoints: {
-      save: (input) => checkpoints.save({ ...input, run: run.id, step } as never),
+      // Fenced by the run's lease: a step of a run taken over cannot commit into it.
+      save: (input) => checkpoints.save({ ...input, run: run.id, step, lease: run.lease } as never),
       latest: async () => {
         const latest = await checkpoints.latest({ step, run: run.id });
         if (latest === undefined || !isStepOutput(latest)) return latest;

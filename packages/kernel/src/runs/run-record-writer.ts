@@ -29,6 +29,11 @@ export class RunRecordWriter {
     this.#conditional = storage.capabilities.conditionalWrites;
   }
 
+  /** The etag of the record as this writer last stored it; undefined before the first write. */
+  get etag(): string | undefined {
+    return this.#etag;
+  }
+
   /** The record as last written or queued. */
   get record(): RunRecord {
     return this.#record;

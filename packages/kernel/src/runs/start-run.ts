@@ -9,6 +9,7 @@ import { validateName } from '../naming/names.js';
 import { defaultTimeIds, type TimeIdGenerator } from '../naming/time-id.js';
 import type { Storage } from '../storage/storage.js';
 import { writeErrorRecord } from './error-record.js';
+import { createRunLease, type RunLease } from './run-lease.js';
 import type { RunRecord, StepRecord } from './run-record.js';
 import { RunRecordWriter } from './run-record-writer.js';
 import { describeRun, readRunRecord } from './run-status.js';
@@ -64,6 +65,12 @@ export interface Run {
    * CairnError as its reason. From then on the journal writes nothing more.
    */
   readonly signal: AbortSignal;
+  /**
+   * This attempt's lease on the run: pass it to `checkpoints.save({ …, lease })` so the
+   * checkpoint commits only while this process still holds the run. Its `generation` is
+   * `attempt`.
+   */
+  readonly lease: RunLease;
   /** Appends an event to the journal; does nothing once the run is lost (`signal`). */
   emit(event: JournalEvent): void;
   /** Changes the record of step `name` (adding it when new) and stores the run record. */
@@ -276,6 +283,16 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
   });
   logger.info({ run: id, attempt: writer.record.attempt }, 'run started');
 
+  const lease = createRunLease({
+    storage: options.storage,
+    run: id,
+    generation: writer.record.attempt,
+    token: owner.token,
+    lastEtag: () => writer.etag,
+    lost: lost.signal,
+    lose: loseLease,
+  });
+
   let finishing: Promise<RunRecord> | undefined;
   const attemptStarted = now();
   return {
@@ -288,6 +305,7 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
     },
     journal,
     signal: lost.signal,
+    lease,
     emit,
     update: store,
     updateStep(name, change) {
