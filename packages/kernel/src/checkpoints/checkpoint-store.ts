@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RunLease } from '../runs/run-lease.js';
 import type { MirrorEvent } from '../storage/mirrored-storage-events.js';
 import type { StorageBody } from '../storage/storage.js';
-import type { CheckpointRecord } from './checkpoint-record.js';
+import type { CheckpointRecord, maxWorldSize } from './checkpoint-record.js';
 import type { JsonValue } from './json-value.js';
 import type { PruneReport, PruneRequest } from './retention.js';
 
@@ -68,6 +68,52 @@ export interface SaveFile extends SaveCommon {
 /** What {@link CheckpointStore.save} takes: common fields and one kind of payload. */
 export type SaveInput = SaveState | SaveBody | SaveFile;
 
+/** What makes a save one rank's shard of a checkpoint written by several processes. */
+export interface ShardOf {
+  /**
+   * The name every rank gives this checkpoint, e.g. the training step (`'1000'`, `'epoch-3'`):
+   * letters, digits, `_`, `-`, `.`. Ranks saving the same run, step and name write the same
+   * checkpoint; the first to arrive gives it its id, and the others find that id in storage.
+   */
+  readonly name: string;
+  /** This process's rank, from 0 to `worldSize - 1`. */
+  readonly rank: number;
+  /** How many ranks write the checkpoint, at most {@link maxWorldSize}; the same on every rank. */
+  readonly worldSize: number;
+  /** Sharded saves are not fenced by a run lease: the ranks do not hold it. */
+  readonly lease?: never;
+}
+
+/**
+ * What {@link CheckpointStore.saveShard} takes: a save of one kind of payload, and which shard
+ * it is. The checkpoint's metadata, metrics and tags are rank 0's; other ranks' are ignored.
+ * Every rank must save the same kind of payload (the same codec and content type).
+ */
+export type SaveShardInput =
+  | (Omit<SaveState, 'lease'> & ShardOf)
+  | (Omit<SaveBody, 'lease'> & ShardOf)
+  | (Omit<SaveFile, 'lease'> & ShardOf);
+
+/** What a rank learns from {@link CheckpointStore.saveShard}. */
+export interface SavedShard {
+  /** The checkpoint's id, the same on every rank. */
+  readonly id: string;
+  /** This rank. */
+  readonly rank: number;
+  /** Size of this rank's shard in bytes. */
+  readonly size: number;
+  /** SHA-256 of this rank's shard. */
+  readonly sha256: string;
+  /** How many ranks' shards this rank saw stored (all of them once committed). */
+  readonly shardsPresent: number;
+  /**
+   * The sidecar, when this rank found every shard present (it committed the checkpoint, or
+   * another rank did); undefined while shards are missing. Other ranks can wait for it with
+   * {@link CheckpointStore.get}.
+   */
+  readonly committed: CheckpointRecord | undefined;
+}
+
 /**
  * Which checkpoint to read: one id, or the latest committed one of a step (optionally of one
  * run).
@@ -78,6 +124,11 @@ export type CheckpointSelector =
 
 /** Options of the reading methods. */
 export interface ReadOptions {
+  /**
+   * Of a sharded checkpoint, the rank whose shard to read (required); each shard is verified
+   * against the size and SHA-256 its sidecar lists. Not allowed for other checkpoints.
+   */
+  readonly rank?: number;
   /** Cancels the read. */
   readonly signal?: AbortSignal;
 }
@@ -152,11 +203,30 @@ export interface CheckpointStore {
    * SHA-256, then creates the sidecar (create-only).
    *
    * @returns the committed sidecar.
-   * @throws `INVALID_OPTIONS` for a bad run id, step, metadata, metrics, tags or state;
+   * @throws `INVALID_OPTIONS` for a bad run id, step, metadata, metrics, tags, state or lease;
    *   `CORRUPT_DATA` when the read-back differs (the payload is deleted, nothing committed);
+   *   `CONFLICT` (not retryable) when `lease` is lost (nothing committed);
    *   `ABORTED`; storage errors.
    */
   save(input: SaveInput): Promise<CheckpointRecord>;
+  /**
+   * Saves one rank's shard of a checkpoint that several processes write together (a
+   * data-parallel training step). The shard goes through the same verified write as a payload,
+   * then a small shard record is created (create-only). The rank then lists the shard records:
+   * when all `worldSize` are there, it creates the sidecar listing every shard (exactly one
+   * rank's create succeeds; the others find it). Until then the checkpoint is not committed:
+   * invisible to `list`, `latest` and `load`, and a shard that never comes leaves it so.
+   *
+   * A rank that saves again (a retry) with the same bytes gets the same result; with other
+   * bytes it is refused. Ranks need not be runs of a pipeline: they share the run id, the step
+   * and the name.
+   *
+   * @throws `INVALID_OPTIONS` for a bad name, rank or worldSize, or when this rank's worldSize,
+   *   codec or content type differs from the first rank's; `CONFLICT` when this rank's shard
+   *   was already stored with other bytes; `CORRUPT_DATA` when the read-back differs;
+   *   `ABORTED`; storage errors (a retry is safe).
+   */
+  saveShard(input: SaveShardInput): Promise<SavedShard>;
   /**
    * The sidecar of checkpoint `id`, without touching the payload.
    * @throws `NOT_FOUND` when it is not committed; `CORRUPT_DATA` when the sidecar is damaged.

@@ -10,6 +10,7 @@ import { loadCheckpoint, openCheckpoint } from './read-checkpoint.js';
 import { readSidecar } from './read-sidecar.js';
 import { restoreToFile } from './restore-to-file.js';
 import { saveCheckpoint } from './save-checkpoint.js';
+import { saveShard } from './save-shard.js';
 import { createStoreContext } from './store-context.js';
 
 /**
@@ -28,6 +29,7 @@ export function createCheckpointStore(options: CheckpointStoreOptions): Checkpoi
   const context = createStoreContext(resolveCheckpointStoreOptions(options));
   return {
     save: (input) => saveCheckpoint(context, input),
+    saveShard: (input) => saveShard(context, input),
     async get(id, readOptions = {}) {
       parseCheckpointId(id);
       return readSidecar(context, id, readOptions.signal);

@@ -1,7 +1,11 @@
 export {
   type CheckpointRecord,
+  type CommittedShard,
   checkpointFormat,
   checkpointRecordSchema,
+  maxWorldSize,
+  type Sharding,
+  shardListDigest,
 } from './checkpoint-record.js';
 export type * from './checkpoint-store.js';
 export {

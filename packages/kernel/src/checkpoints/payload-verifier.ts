@@ -1,8 +1,19 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { CairnError } from '../errors/cairn-error.js';
-import type { CheckpointRecord } from './checkpoint-record.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
+
+/** What a payload must be: a whole checkpoint's, or one rank's shard's. */
+export interface ExpectedPayload {
+  /** The checkpoint. */
+  readonly id: string;
+  /** Size in bytes, as the sidecar records it. */
+  readonly size: number;
+  /** SHA-256, as the sidecar records it. */
+  readonly sha256: string;
+  /** The rank, for a shard. */
+  readonly rank?: number;
+}
 
 /**
  * Passes a payload through while checking it against its sidecar: it fails as soon as more
@@ -14,7 +25,7 @@ export class PayloadVerifier extends Transform {
   private size = 0;
 
   constructor(
-    private readonly record: CheckpointRecord,
+    private readonly record: ExpectedPayload,
     private readonly key: string,
   ) {
     super();
@@ -52,8 +63,12 @@ export class PayloadVerifier extends Transform {
     return new CairnError({
       code: 'CORRUPT_DATA',
       backend: checkpointsBackend,
-      message: `The payload of checkpoint "${this.record.id}" at "${this.key}" is damaged: it has ${found}. Its bytes were not accepted; load an older checkpoint, or restore this one from a backup.`,
-      details: { checkpoint: this.record.id, key: this.key },
+      message: `${this.record.rank === undefined ? 'The payload' : `Shard ${this.record.rank}`} of checkpoint "${this.record.id}" at "${this.key}" is damaged: it has ${found}. Its bytes were not accepted; load an older checkpoint, or restore this one from a backup.`,
+      details: {
+        checkpoint: this.record.id,
+        key: this.key,
+        ...(this.record.rank === undefined ? {} : { rank: this.record.rank }),
+      },
     });
   }
 }

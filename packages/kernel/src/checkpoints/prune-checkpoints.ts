@@ -1,6 +1,6 @@
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
-import { checkpointKeys, parseRunId } from '../naming/layout.js';
+import { checkpointKeys, checkpointShardsPrefix, layout, parseRunId } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
 import { readRunRecord } from '../runs/run-status.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
@@ -56,6 +56,21 @@ async function checkpointsTheRunDependsOn(
     ...record.steps.flatMap((step) => (step.checkpoint === undefined ? [] : [step.checkpoint])),
     ...resumedFrom.values(),
   ];
+}
+
+/**
+ * Deletes every shard of a sharded checkpoint whose sidecar is gone: the shard records first,
+ * so a prune that stops half-way never leaves a full set of records vouching for deleted
+ * bytes (a late rank's retry would commit them again). The name's record stays: a late rank
+ * then finds the same id, not a fresh one.
+ */
+async function deleteShards(context: StoreContext, id: string): Promise<void> {
+  const records: string[] = [];
+  const payloads: string[] = [];
+  for await (const info of context.storage.list({ prefix: checkpointShardsPrefix(id) })) {
+    (info.key.endsWith(`/${layout.shardRecordName}`) ? records : payloads).push(info.key);
+  }
+  for (const key of [...records, ...payloads]) await context.storage.delete(key);
 }
 
 /**
@@ -115,7 +130,8 @@ export async function pruneCheckpoints(
       }
       const keys = checkpointKeys(record.id);
       await context.storage.delete(keys.sidecar);
-      await context.storage.delete(keys.payload);
+      if (record.sharding === undefined) await context.storage.delete(keys.payload);
+      else await deleteShards(context, record.id);
     }
     deleted.push({ id: record.id, size: record.size });
   }

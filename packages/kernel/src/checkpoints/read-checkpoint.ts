@@ -1,6 +1,11 @@
 import { pipeline } from 'node:stream';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
-import { checkpointKeys, parseCheckpointId, stepCheckpointsPrefix } from '../naming/layout.js';
+import {
+  checkpointKeys,
+  parseCheckpointId,
+  shardKeys,
+  stepCheckpointsPrefix,
+} from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
 import type {
@@ -12,7 +17,7 @@ import type {
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { decodeState } from './codec.js';
 import { latestRecord } from './discover-checkpoints.js';
-import { PayloadVerifier } from './payload-verifier.js';
+import { type ExpectedPayload, PayloadVerifier } from './payload-verifier.js';
 import { readSidecar } from './read-sidecar.js';
 import { type ProblemWatch, watchStorageProblems } from './storage-problems.js';
 import type { StoreContext } from './store-context.js';
@@ -88,15 +93,15 @@ async function openWatched(
   );
   try {
     const record = await resolveSelector(context, checked, signal);
-    const keys = checkpointKeys(record.id);
-    watch.focus(record.id, [keys.sidecar, keys.payload]);
+    const target = payloadOf(record, options.rank);
+    watch.focus(record.id, [checkpointKeys(record.id).sidecar, target.key]);
     let opened: Awaited<ReturnType<StoreContext['storage']['get']>>;
     try {
-      opened = await context.storage.get(keys.payload, signal === undefined ? {} : { signal });
+      opened = await context.storage.get(target.key, signal === undefined ? {} : { signal });
     } catch (error) {
-      throw payloadError(record, keys.payload, error);
+      throw payloadError(record, target.key, error);
     }
-    const verifier = new PayloadVerifier(record, keys.payload);
+    const verifier = new PayloadVerifier(target.expected, target.key);
     pipeline(opened.body, verifier, () => {
       // The consumer sees any failure on the stream it was given.
     });
@@ -105,6 +110,48 @@ async function openWatched(
     watch.stop();
     throw error;
   }
+}
+
+/**
+ * The key and expected digest of what to read: the payload, or of a sharded checkpoint the
+ * shard of `rank`.
+ * @throws CairnError `INVALID_OPTIONS` when `rank` is missing for a sharded checkpoint, given
+ *   for another, or not one of its ranks.
+ */
+function payloadOf(
+  record: CheckpointRecord,
+  rank: number | undefined,
+): { readonly key: string; readonly expected: ExpectedPayload } {
+  const { sharding } = record;
+  if (sharding === undefined) {
+    if (rank !== undefined) {
+      throw invalidRank(
+        record,
+        `Checkpoint "${record.id}" is not sharded: read it without \`rank\`.`,
+      );
+    }
+    return { key: checkpointKeys(record.id).payload, expected: record };
+  }
+  const shard = rank === undefined ? undefined : sharding.shards[rank];
+  if (rank === undefined || !Number.isSafeInteger(rank) || shard === undefined) {
+    throw invalidRank(
+      record,
+      `Checkpoint "${record.id}" has ${sharding.worldSize} shards (ranks 0 to ${sharding.worldSize - 1}); ${rank === undefined ? 'pass the rank whose shard to read' : `rank ${String(rank)} is not one of them`}, e.g. { rank: 0 }.`,
+    );
+  }
+  return {
+    key: shardKeys(record.id, rank).payload(shard.write),
+    expected: { id: record.id, size: shard.size, sha256: shard.sha256, rank },
+  };
+}
+
+function invalidRank(record: CheckpointRecord, message: string): CairnError {
+  return new CairnError({
+    code: 'INVALID_OPTIONS',
+    backend: checkpointsBackend,
+    message,
+    details: { checkpoint: record.id },
+  });
 }
 
 function checkpointFolder(id: string): string {

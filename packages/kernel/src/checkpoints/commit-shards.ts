@@ -1,0 +1,144 @@
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import { checkpointKeys, checkpointShardsPrefix, layout, shardKeys } from '../naming/layout.js';
+import {
+  type CheckpointRecord,
+  type CommittedShard,
+  checkpointFormat,
+  formatSidecar,
+  shardListDigest,
+} from './checkpoint-record.js';
+import type { SavedShard } from './checkpoint-store.js';
+import { checkpointsBackend } from './checkpoints-backend.js';
+import { readSidecar } from './read-sidecar.js';
+import { allocateSequence } from './save-checkpoint.js';
+import {
+  readRecordAt,
+  type ShardNameRecord,
+  type ShardRecord,
+  shardRecordSchema,
+} from './shard-record.js';
+import type { StoreContext } from './store-context.js';
+
+const recordSuffix = `/${layout.shardRecordName}`;
+
+/** The ranks whose shard records are stored, from the keys alone. */
+async function ranksPresent(context: StoreContext, id: string): Promise<number[]> {
+  const prefix = checkpointShardsPrefix(id);
+  const ranks: number[] = [];
+  for await (const info of context.storage.list({ prefix })) {
+    if (!info.key.endsWith(recordSuffix)) continue;
+    const rank = Number(info.key.slice(prefix.length, -recordSuffix.length));
+    if (Number.isSafeInteger(rank)) ranks.push(rank);
+  }
+  return ranks;
+}
+
+/**
+ * After a rank stored its shard: commits the checkpoint when every rank's shard record is
+ * there. Whichever rank stores the last record sees all of them when it lists (storage lists
+ * what was written before), so some rank always commits; several may try at once, and the
+ * create-only sidecar lets exactly one succeed.
+ */
+export async function completeShardedCheckpoint(
+  context: StoreContext,
+  claim: ShardNameRecord,
+  mine: ShardRecord,
+): Promise<SavedShard> {
+  const id = claim.checkpoint;
+  const ranks = new Set((await ranksPresent(context, id)).filter((rank) => rank < claim.worldSize));
+  const result = { id, rank: mine.rank, size: mine.size, sha256: mine.sha256 };
+  if (ranks.size < claim.worldSize) {
+    context.logger.debug(
+      { checkpoint: id, rank: mine.rank, present: ranks.size, worldSize: claim.worldSize },
+      'shard saved; the checkpoint waits for the other ranks',
+    );
+    return { ...result, shardsPresent: ranks.size, committed: undefined };
+  }
+  const shards: ShardRecord[] = [];
+  for (let rank = 0; rank < claim.worldSize; rank++) {
+    const record =
+      rank === mine.rank
+        ? mine
+        : await readRecordAt(context, shardKeys(id, rank).record, shardRecordSchema, id);
+    if (record === undefined || record.rank !== rank || record.worldSize !== claim.worldSize) {
+      throw new CairnError({
+        code: 'CORRUPT_DATA',
+        backend: checkpointsBackend,
+        message: `The shard record of rank ${rank} of checkpoint "${id}" is ${record === undefined ? 'gone (pruned meanwhile?)' : 'not one of this checkpoint'}; the checkpoint was not committed.`,
+        details: { checkpoint: id, rank },
+      });
+    }
+    shards.push(record);
+  }
+  const committed = await commit(context, claim, shards);
+  return { ...result, shardsPresent: claim.worldSize, committed };
+}
+
+async function commit(
+  context: StoreContext,
+  claim: ShardNameRecord,
+  shards: readonly ShardRecord[],
+): Promise<CheckpointRecord> {
+  const id = claim.checkpoint;
+  const listed: CommittedShard[] = shards.map((shard) => ({
+    rank: shard.rank,
+    size: shard.size,
+    sha256: shard.sha256,
+    write: shard.write,
+  }));
+  // Rank 0's labels are the checkpoint's.
+  const first = shards[0] as ShardRecord;
+  const sequence = await allocateSequence(context, claim.run, claim.step, undefined);
+  const record: CheckpointRecord = {
+    format: checkpointFormat,
+    id,
+    run: claim.run,
+    step: claim.step,
+    createdAt: claim.createdAt,
+    size: listed.reduce((total, shard) => total + shard.size, 0),
+    sha256: shardListDigest(listed),
+    codec: claim.codec,
+    contentType: claim.contentType,
+    metadata: first.metadata as CheckpointRecord['metadata'],
+    metrics: first.metrics,
+    tags: first.tags,
+    sequence,
+    sharding: { name: claim.name, worldSize: claim.worldSize, shards: listed },
+  };
+  const { sidecar } = checkpointKeys(id);
+  try {
+    await context.storage.put(sidecar, formatSidecar(record), {
+      ifNoneMatch: '*',
+      contentType: 'application/yaml',
+    });
+  } catch (error) {
+    // Another rank committed first (expected when ranks finish together). A failed write whose
+    // outcome is unknown is left as it is: every shard stays, and saving the shard again
+    // commits it or finds it committed.
+    if (!isCairnError(error, 'PRECONDITION_FAILED')) throw error;
+    const theirs = await readSidecar(context, id, undefined);
+    if (theirs.sha256 !== record.sha256) {
+      throw new CairnError({
+        code: 'CORRUPT_DATA',
+        backend: checkpointsBackend,
+        message: `Checkpoint "${id}" was committed with another shard list than the stored shard records give. Load it with each rank to see which shards verify.`,
+        details: { checkpoint: id },
+      });
+    }
+    return theirs;
+  }
+  context.logger.info(
+    { checkpoint: id, run: claim.run, worldSize: claim.worldSize, size: record.size },
+    'sharded checkpoint committed',
+  );
+  context.emit({
+    type: 'checkpoint-saved',
+    step: claim.step,
+    checkpoint: id,
+    size: record.size,
+    sha256: record.sha256,
+    durationMs: Math.max(0, context.now() - Date.parse(claim.createdAt)),
+    ...(Object.keys(record.metrics).length === 0 ? {} : { metrics: { ...record.metrics } }),
+  });
+  return record;
+}
