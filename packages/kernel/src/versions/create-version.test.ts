@@ -67,6 +67,15 @@ describe('createVersion', () => {
     );
   });
 
+  it('searches from startAfter when given, and never reuses a number below it', async () => {
+    const storage = createMemoryStorage();
+    await storage.put(versionKey(prefix, 1), 'one');
+    const created = await createVersion(storage, { prefix, body: 'x', startAfter: 5 });
+    expect(created.version).toBe(6);
+    // A hint below the highest only costs a longer look.
+    expect((await createVersion(storage, { prefix, body: 'y', startAfter: 1 })).version).toBe(7);
+  });
+
   it('gives racing writers distinct numbers 1…n, each holding its own record', async () => {
     const storage = createMemoryStorage();
     const writers = 8;
@@ -75,16 +84,26 @@ describe('createVersion', () => {
     const got = await Promise.all(
       Array.from({ length: writers }, async (_, writer) => {
         const numbers = new Map<number, string>();
+        let last = 0;
         for (let iteration = 0; iteration < versionsEach; iteration += 1) {
           const body = `writer ${writer} iteration ${iteration}`;
-          const created = await createVersion(storage, { prefix, body, retry: fastRetry });
+          // Half the writers continue from their last number, half search from the start.
+          const startAfter = writer % 2 === 0 ? last : undefined;
+          const created = await createVersion(storage, {
+            prefix,
+            body,
+            startAfter,
+            retry: fastRetry,
+          });
           numbers.set(created.version, body);
+          last = created.version;
           attempts.push(created.attempts);
         }
         return numbers;
       }),
     );
     const claimed = got.flatMap((numbers) => [...numbers]);
+    expect(new Set(claimed.map(([version]) => version)).size).toBe(80);
     const stored = await storedVersions(storage);
     expect([...stored.keys()]).toEqual(Array.from({ length: 80 }, (_, index) => index + 1));
     expect(new Map(claimed.sort(([left], [right]) => left - right))).toEqual(stored);
@@ -167,6 +186,7 @@ describe('createVersion', () => {
       [{ prefix, body: (async function* () {})() as never }, 'INVALID_OPTIONS', /not a stream/],
       [{ prefix, body: 'x', metadata: { 'Bad Name': 'x' } }, 'INVALID_OPTIONS', /metadata name/],
       [{ prefix, body: 'x', retry: { maxAttempts: 0 } }, 'INVALID_OPTIONS', /maxAttempts/],
+      [{ prefix, body: 'x', startAfter: -1 }, 'INVALID_OPTIONS', /startAfter/],
     ];
     for (const [options, code, message] of cases) {
       const error = await rejection(createVersion(storage, options));

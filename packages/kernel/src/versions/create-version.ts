@@ -33,6 +33,12 @@ export interface CreateVersionOptions {
    * at payloads stored as their own objects).
    */
   readonly body: string | Uint8Array;
+  /**
+   * A version number known to be taken, e.g. the last one this writer created: the search for
+   * the highest starts after it instead of from the beginning (default 0). A number above the
+   * real highest (versions deleted since) leaves a gap in the numbers, never a duplicate.
+   */
+  readonly startAfter?: number;
   /** Media type stored with the record. */
   readonly contentType?: string;
   /**
@@ -84,6 +90,23 @@ function validateBody(body: unknown): Uint8Array {
   });
 }
 
+function validateStartAfter(startAfter: unknown): number {
+  if (startAfter === undefined) return 0;
+  if (
+    Number.isSafeInteger(startAfter) &&
+    (startAfter as number) >= 0 &&
+    (startAfter as number) <= maxVersion
+  ) {
+    return startAfter as number;
+  }
+  throw new CairnError({
+    code: 'INVALID_OPTIONS',
+    backend: 'versions',
+    message: `createVersion option "startAfter" is ${String(startAfter)}; give a version number known to be taken (a whole number from 0 to ${maxVersion}), or leave it out to search from the beginning.`,
+    details: { field: 'startAfter' },
+  });
+}
+
 function refuseWithoutConditionalWrites(storage: Storage, prefix: string): void {
   if (storage.capabilities.conditionalWrites) return;
   throw new CairnError({
@@ -129,6 +152,7 @@ export async function createVersion(
   const { prefix } = options;
   validateVersionPrefix(prefix, storage.capabilities.maxKeyBytes);
   const bytes = validateBody(options.body);
+  const startAfter = validateStartAfter(options.startAfter);
   refuseWithoutConditionalWrites(storage, prefix);
   const claim: VersionClaim = {
     writerToken: randomUUID(),
@@ -145,7 +169,7 @@ export async function createVersion(
   // The number being tried, kept across attempts: a retryable failure tries it again.
   let candidate: number | undefined;
   // Versions up to here are taken: the search for the highest continues after it.
-  let taken = 0;
+  let taken = startAfter;
   let lostRaces = 0;
   const lostRaceErrors = new WeakSet<object>();
   let lastTried: number | undefined;

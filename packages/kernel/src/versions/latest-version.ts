@@ -1,4 +1,3 @@
-import { defaultListPageSize } from '../storage/list-options.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import {
   maxVersion,
@@ -7,6 +6,12 @@ import {
   versionKeyMarker,
   versionOfKey,
 } from './version-keys.js';
+
+/**
+ * How many keys the first look after a known number reads. Enough to see at once what a few
+ * racing writers added since; small because some backends read a record per listed key.
+ */
+const nearbyPageSize = 32;
 
 /** A version that exists: its number and the key of its record. */
 export interface VersionReference {
@@ -65,10 +70,10 @@ async function firstVersionAfter(
  * The highest version under `prefix`, given that versions up to `atLeast` are known to be
  * taken (0 when nothing is known); `atLeast` itself when nothing lies above it.
  *
- * One page after `atLeast` usually ends the search: a writer continuing from the number it
- * just lost sees only the few versions created since. When more than a page lies beyond, the
- * search gallops ahead one key per probe (is there a version above n?), doubling the stride,
- * and then bisects: about 2·log2(versions) small listings, never a listing of everything.
+ * A small page after `atLeast` usually ends the search: a writer continuing from the number it
+ * just lost sees only the few versions created since. When more lie beyond, the search
+ * gallops ahead one key per probe (is there a version above n?), doubling the stride, and
+ * then bisects: about 2·log2(versions) one-key listings, never a listing of everything.
  */
 export async function findHighestVersion(
   storage: Storage,
@@ -79,7 +84,7 @@ export async function findHighestVersion(
   const page = await storage.listPage({
     prefix: `${prefix}${versionKeyMarker}`,
     startAfter: versionKey(prefix, atLeast),
-    pageSize: defaultListPageSize,
+    pageSize: nearbyPageSize,
     ...(signal === undefined ? {} : { signal }),
   });
   let low = Math.max(atLeast, highestInPage(prefix, page.objects) ?? atLeast);
@@ -108,7 +113,7 @@ export async function findHighestVersion(
 
 /**
  * The newest version under `prefix` (the highest number), or undefined when there is none.
- * Costs one listing for up to a thousand versions and about 2·log2(n) one-key listings beyond.
+ * Costs one small listing for up to 32 versions and about 2·log2(n) one-key listings beyond.
  *
  * @throws CairnError `INVALID_OPTIONS`/`INVALID_KEY` for a bad prefix; the storage's errors.
  *
