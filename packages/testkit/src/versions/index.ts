@@ -1,0 +1,5 @@
+export * from './many-version-writers.js';
+export * from './unconditional-storage.js';
+export * from './version-history-check.js';
+export * from './version-writer.js';
+export * from './version-writer-child.js';

@@ -1,0 +1,62 @@
+import { createInterface } from 'node:readline';
+import type { CreateVersionOptions, Storage } from '@cairn/kernel';
+import { type VersionWriterAssignment, writeVersions } from './version-writer.js';
+
+/**
+ * The child's side of {@link runManyVersionWriters}, for a small script per backend that
+ * opens its storage from a description and hands it here:
+ *
+ * ```ts
+ * const [description, assignment] = process.argv.slice(2);
+ * await runVersionWriterChild(() => openMyStorage(JSON.parse(description)), parseVersionWriterAssignment(assignment));
+ * ```
+ *
+ * It prints `{"ready":true}` once the storage is open, waits for a `go` line on stdin (so every
+ * writer starts at the same moment, however long each took to boot), writes its versions and
+ * prints `{"report":…}`. A failure is thrown: the process exits non-zero and the parent shows
+ * its stderr.
+ */
+export async function runVersionWriterChild(
+  openStorage: () => Storage | Promise<Storage>,
+  assignment: VersionWriterAssignment,
+  retry?: CreateVersionOptions['retry'],
+): Promise<void> {
+  const storage = await openStorage();
+  const lines = createInterface({ input: process.stdin });
+  const go = new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.trim() === 'go') resolve();
+    });
+    lines.once('close', () => reject(new Error('stdin closed before "go"')));
+  });
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  await go;
+  lines.close();
+  try {
+    const report = await writeVersions(storage, assignment, retry);
+    process.stdout.write(`${JSON.stringify({ report })}\n`);
+  } finally {
+    await storage.close?.();
+  }
+}
+
+/**
+ * Reads the assignment {@link runManyVersionWriters} passes to a child as JSON.
+ * @throws Error when the text is not an assignment.
+ */
+export function parseVersionWriterAssignment(text: string | undefined): VersionWriterAssignment {
+  const value = JSON.parse(text ?? 'null') as Partial<VersionWriterAssignment> | null;
+  if (
+    value === null ||
+    !Number.isInteger(value.writer) ||
+    typeof value.prefix !== 'string' ||
+    !Number.isInteger(value.versions)
+  ) {
+    throw new Error(`not a version writer assignment: ${text}`);
+  }
+  return {
+    writer: value.writer as number,
+    prefix: value.prefix,
+    versions: value.versions as number,
+  };
+}
