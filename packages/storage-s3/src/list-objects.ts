@@ -1,5 +1,10 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { type ListPage, type ListPageOptions, validateListOptions } from '@cairn/kernel';
+import {
+  type ListPage,
+  type ListPageOptions,
+  validateListOptions,
+  validatePrefix,
+} from '@cairn/kernel';
 import { finalS3Error } from './map-s3-error.js';
 import { type S3Context, storageKeyOf } from './s3-context.js';
 import { s3StorageName } from './s3-storage-options.js';
@@ -15,6 +20,8 @@ export async function listObjectsPage(
   context: S3Context,
   options: ListPageOptions = {},
 ): Promise<ListPage> {
+  // The storage's own prefix takes its share of S3's 1024-byte keys.
+  validatePrefix(options.prefix ?? '', { backend: s3StorageName, maxBytes: context.maxKeyBytes });
   const { prefix, pageSize } = validateListOptions(options, s3StorageName);
   const root = context.options.prefix;
   const signal = options.signal;

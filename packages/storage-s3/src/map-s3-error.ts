@@ -149,6 +149,34 @@ function permissionFor(context: S3RequestContext): string {
   return `${action} on ${resource}`;
 }
 
+/**
+ * What of an SDK error is safe to keep as a cause: its name, message, S3 code, status and
+ * request ids. The SDK error itself holds the raw HTTP response, whose request carries the
+ * Authorization header and, with temporary credentials, the session token.
+ */
+function safeCause(error: unknown, failure: Failure): unknown {
+  if (!(error instanceof Error)) return error;
+  const fields = error as unknown as Fields;
+  const metadata = asFields(fields.$metadata);
+  const copy = new Error(failure.message);
+  copy.name = error.name;
+  Object.assign(copy, {
+    ...(failure.code === undefined ? {} : { Code: failure.code }),
+    ...(failure.networkCode === undefined ? {} : { code: failure.networkCode }),
+    ...(metadata === undefined
+      ? {}
+      : {
+          $metadata: {
+            httpStatusCode: metadata.httpStatusCode,
+            requestId: metadata.requestId,
+            extendedRequestId: metadata.extendedRequestId,
+          },
+        }),
+  });
+  if (error.stack !== undefined) copy.stack = error.stack;
+  return copy;
+}
+
 function make(
   code: CairnErrorCode,
   message: string,
@@ -161,7 +189,7 @@ function make(
     code,
     backend: s3StorageName,
     message,
-    cause: error,
+    cause: safeCause(error, failure),
     ...(extra.retryable === undefined ? {} : { retryable: extra.retryable }),
     ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
     details: {
@@ -183,6 +211,17 @@ function make(
  * (a store without conditional writes) or `ABORTED`. A Cairn error passes through unchanged.
  */
 export function mapS3Error(error: unknown, context: S3RequestContext): CairnError {
+  if (isCairnError(error, 'ABORTED') && error.backend !== s3StorageName) {
+    // The retry loop's own ABORTED (a wait cut short) names the retry module; callers of the
+    // storage expect the storage's.
+    return new CairnError({
+      code: 'ABORTED',
+      backend: s3StorageName,
+      message: `${context.operation} of ${where(context)} was aborted. Nothing to do if the caller cancelled on purpose.`,
+      cause: error.cause,
+      details: { operation: context.operation, bucket: context.bucket, key: context.key },
+    });
+  }
   if (isCairnError(error)) return error;
   const failure = describe(error);
   const target = where(context);

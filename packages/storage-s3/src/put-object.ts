@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   abortedError,
@@ -104,6 +108,21 @@ async function ownEarlierWrite(
   }
 }
 
+/**
+ * S3 answers `If-Match` on a missing key with 404; the contract calls that a failed
+ * precondition (there is nothing to replace).
+ */
+function conditionOutcome(prepared: PreparedPut, error: CairnError): CairnError {
+  if (prepared.conditions.IfMatch === undefined || !isCairnError(error, 'NOT_FOUND')) return error;
+  return new CairnError({
+    code: 'PRECONDITION_FAILED',
+    backend: s3StorageName,
+    message: `Put of "${prepared.key}" did not hold its condition: the object to replace (If-Match) does not exist.`,
+    cause: error,
+    details: { key: prepared.key },
+  });
+}
+
 function bodyFailed(key: string, error: unknown): CairnError {
   if (isCairnError(error)) return error;
   return new CairnError({
@@ -157,7 +176,7 @@ async function putBytes(
     );
     return describeWritten(key, bytes.length, output.ETag, sha256, options);
   } catch (error) {
-    const mapped = finalS3Error(error, prepared.request);
+    const mapped = conditionOutcome(prepared, finalS3Error(error, prepared.request));
     if (isCairnError(mapped, 'PRECONDITION_FAILED')) {
       const ours = await ownEarlierWrite(context, prepared);
       if (ours !== undefined) return describeWritten(key, bytes.length, ours.ETag, sha256, options);
@@ -172,6 +191,9 @@ async function putStream(
   rest: NodeJS.ReadableStream,
 ): Promise<ObjectInfo> {
   const { key, options } = prepared;
+  // Every multipart upload carries a token: a completion retried after S3 already completed
+  // it answers NoSuchUpload, and the token shows the object there is this upload's.
+  prepared.metadata[writeTokenMetadataKey] ??= randomBytes(12).toString('hex');
   const expected = options.expectedSha256?.toLowerCase();
   const digest = new VerifyingDigest(key, expected);
   pipeline(rest, digest, () => {
@@ -197,14 +219,17 @@ async function putStream(
     },
     partSize: context.options.partSizeBytes,
     queueSize: context.options.concurrency,
-    leavePartsOnError: false,
+    // lib-storage's own clean-up replaces the upload's error with the clean-up's when that
+    // fails too; the parts are removed below instead, keeping the error that matters.
+    leavePartsOnError: true,
     abortController,
   });
   try {
     const output = await upload.done();
-    return describeWritten(key, digest.size, output.ETag, digest.sha256, options);
+    return describeWritten(key, digest.bytesPassed, output.ETag, digest.sha256, options);
   } catch (error) {
     digest.destroy();
+    await abandonUpload(context, prepared, upload);
     if (options.signal?.aborted) {
       throw abortedError(s3StorageName, options.signal.reason, `Writing "${key}"`, {
         hint: 'Nothing was stored: the multipart upload was abandoned.',
@@ -222,12 +247,33 @@ async function putStream(
       // NOT_FOUND here is NoSuchUpload: a retried completion of an upload S3 already completed.
       const ours = await ownEarlierWrite(context, prepared);
       if (ours !== undefined)
-        return describeWritten(key, digest.size, ours.ETag, digest.sha256, options);
+        return describeWritten(key, digest.bytesPassed, ours.ETag, digest.sha256, options);
     }
     throw mapped;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Removes the parts of an upload that will not complete, so they stop costing storage. Best
+ * effort: a bucket lifecycle rule (AbortIncompleteMultipartUpload) catches what this misses.
+ */
+async function abandonUpload(context: S3Context, prepared: PreparedPut, upload: Upload) {
+  // lib-storage keeps the id it was given by CreateMultipartUpload on the instance.
+  const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+  if (uploadId === undefined) return;
+  await context.client
+    .send(
+      new AbortMultipartUploadCommand({
+        Bucket: context.options.bucket,
+        Key: prepared.s3Key,
+        UploadId: uploadId,
+      }),
+    )
+    .catch(() => {
+      // The upload's own error is what the caller needs; leftover parts are only a cost.
+    });
 }
 
 function describeWritten(
@@ -303,8 +349,18 @@ export async function putObject(
   }
   let leading: LeadingBytes;
   try {
-    leading = await readLeadingBytes(toReadable(body), context.options.partSizeBytes);
+    leading = await readLeadingBytes(
+      toReadable(body),
+      context.options.partSizeBytes,
+      options.signal,
+    );
   } catch (error) {
+    if (options.signal?.aborted) {
+      throw abortedError(s3StorageName, options.signal.reason, `Writing "${key}"`, {
+        hint: 'Nothing was stored.',
+        details: { key },
+      });
+    }
     throw bodyFailed(key, error);
   }
   if (leading.ended) return putBytes(context, prepared, leading.bytes);

@@ -44,8 +44,11 @@ export class VerifyingDigest extends Transform {
     );
   }
 
-  /** Bytes that passed so far. */
-  get size(): number {
+  /**
+   * Bytes that passed so far. Not named `size` or `length`: lib-storage reads those to learn a
+   * body's total size up front.
+   */
+  get bytesPassed(): number {
     return this.#size;
   }
 
