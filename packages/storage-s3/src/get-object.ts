@@ -155,19 +155,32 @@ async function* resumingBody(
         }).catch((reopenError: unknown) => {
           const final = finalS3Error(reopenError, request);
           if (!isCairnError(final, 'PRECONDITION_FAILED')) throw final;
-          throw new CairnError({
-            code: 'CONFLICT',
-            backend: s3StorageName,
-            retryable: true,
-            message: `The read of "${request.key}" was interrupted and, before it could continue, the object was replaced. Read it again to get the new version.`,
-            cause: final,
-            details: { key: request.key, received },
-          });
+          throw replacedWhileReading(request, received, final);
         });
+        // If-Match pins the version on S3; a store that ignores it on GET is caught here.
+        if (output.ETag !== from.etag) {
+          (output.Body as Readable | undefined)?.destroy();
+          throw replacedWhileReading(request, received, undefined);
+        }
         source = output.Body as Readable;
       }
     }
   }
+}
+
+function replacedWhileReading(
+  request: S3RequestContext,
+  received: number,
+  cause: unknown,
+): CairnError {
+  return new CairnError({
+    code: 'CONFLICT',
+    backend: s3StorageName,
+    retryable: true,
+    message: `The read of "${request.key}" was interrupted after ${received} bytes and, before it could continue, the object was replaced. Read it again to get the new version.`,
+    cause,
+    details: { key: request.key, received },
+  });
 }
 
 /** Opens an object (or a byte range of it) for reading. */
