@@ -316,7 +316,7 @@ describe('no acknowledged write is lost or half-visible', () => {
       const now = await readBack(storage, key).catch(() => undefined);
       if (outcome === 'acknowledged') {
         expect(
-          now !== undefined && now.equals(bytes),
+          now?.equals(bytes) === true,
           `round ${round}: acknowledged put reads back`,
         ).toBe(true);
         stored.set(key, bytes);

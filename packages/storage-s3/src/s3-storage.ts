@@ -26,6 +26,8 @@ export interface S3Storage extends Storage {
   readonly options: ResolvedS3StorageOptions;
   /** The SDK client it sends requests through (the kernel retry loop is in its stack). */
   readonly client: S3Client;
+  /** Closes the client's connections. Calls after it are not supported. */
+  close(): Promise<void>;
 }
 
 /**
