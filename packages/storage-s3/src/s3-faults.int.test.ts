@@ -315,10 +315,9 @@ describe('no acknowledged write is lost or half-visible', () => {
       proxy.clearFaults();
       const now = await readBack(storage, key).catch(() => undefined);
       if (outcome === 'acknowledged') {
-        expect(
-          now?.equals(bytes) === true,
-          `round ${round}: acknowledged put reads back`,
-        ).toBe(true);
+        expect(now?.equals(bytes) === true, `round ${round}: acknowledged put reads back`).toBe(
+          true,
+        );
         stored.set(key, bytes);
       } else {
         const previous = stored.get(key);
