@@ -10,6 +10,8 @@ import {
   runId,
   runKeys,
   sequenceOfKey,
+  shardKeys,
+  shardNameKey,
   stepCheckpointsPrefix,
 } from './layout.js';
 import { validateName } from './names.js';
@@ -26,6 +28,22 @@ describe('storage layout', () => {
     });
     expect(stepCheckpointsPrefix('candidate_generation')).toBe('checkpoints/candidate_generation/');
     expect(parseCheckpointId(id)).toEqual({ step: 'candidate_generation', timeId: stamp });
+  });
+
+  it('keeps the shards of a sharded checkpoint outside the step listing, ranks sorting numerically', () => {
+    const id = checkpointId('train', stamp);
+    const rank = shardKeys(id, 12);
+    expect(rank.record).toBe(`checkpoint-shards/train/${stamp}/00012/shard.yaml`);
+    expect(rank.payload(stamp)).toBe(`checkpoint-shards/train/${stamp}/00012/payload-${stamp}`);
+    expect(shardKeys(id, 2).record < rank.record).toBe(true);
+    expect(shardNameKey('train', runId('research', stamp), 'step-1000')).toBe(
+      `checkpoint-shards/train/names/research/${stamp}/step-1000.yaml`,
+    );
+    expectCairnError(() => shardKeys(id, -1), 'INVALID_OPTIONS');
+    expectCairnError(
+      () => shardNameKey('train', runId('research', stamp), '../x'),
+      'INVALID_OPTIONS',
+    );
   });
 
   it('keeps everything of a run under its folder', () => {
