@@ -70,7 +70,7 @@ describe('startS3Server', () => {
     }
   });
 
-  it('paginates ListObjectsV2 over more than 1000 keys (needs --openssl-legacy-provider)', async () => {
+  it('paginates ListObjectsV2 over more than 1000 keys', async () => {
     const keys = Array.from(
       { length: 1_050 },
       (_, index) => `many/${String(index).padStart(5, '0')}`,
@@ -123,11 +123,7 @@ describe('stopping and failing', () => {
     const directory = await mkdtemp(join(tmpdir(), 'cairn-s3rver-orphan-'));
     const child = spawn(
       process.execPath,
-      [
-        '--openssl-legacy-provider',
-        script,
-        JSON.stringify({ directory, buckets: ['b'], conditionalWrites: true }),
-      ],
+      [script, JSON.stringify({ directory, buckets: ['b'], conditionalWrites: true })],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     try {

@@ -91,11 +91,7 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
   const { NODE_OPTIONS: _ignored, ...environment } = process.env;
   const child = spawn(
     process.execPath,
-    [
-      '--openssl-legacy-provider',
-      serverScript,
-      JSON.stringify({ directory, buckets, conditionalWrites }),
-    ],
+    [serverScript, JSON.stringify({ directory, buckets, conditionalWrites })],
     { stdio: ['pipe', 'pipe', 'pipe'], env: environment },
   );
   const unregister = onProcessExit(() => killAndRemoveSync(child.pid, directory));
