@@ -27,6 +27,7 @@ import {
 /** See {@link CheckpointStore.saveShard}. */
 export async function saveShard(context: StoreContext, input: SaveShardInput): Promise<SavedShard> {
   const save = validateShardInput(input);
+  refuseWithoutConditionalWrites(context, save);
   throwIfAborted(save.signal, `Saving shard ${save.rank} of checkpoint "${save.name}"`);
   const prepared = await preparePayload(context, save.payload);
   let claim: ShardNameRecord;
@@ -38,6 +39,22 @@ export async function saveShard(context: StoreContext, input: SaveShardInput): P
     prepared.stream.destroy();
   }
   return completeShardedCheckpoint(context, claim, shard);
+}
+
+/**
+ * Ranks agree on the checkpoint's id and on who commits it only through create-only writes; a
+ * storage that cannot refuse a second create would let two ranks each start their own
+ * checkpoint, or both commit one.
+ */
+function refuseWithoutConditionalWrites(context: StoreContext, save: ValidShardSave): void {
+  const { storage } = context;
+  if (storage.capabilities.conditionalWrites) return;
+  throw new CairnError({
+    code: 'UNSUPPORTED',
+    backend: checkpointsBackend,
+    message: `Cannot save shard ${save.rank} of checkpoint "${save.name}" on the "${storage.name}" storage: sharded checkpoints need conditional writes (create only if absent) so that the ranks agree on one checkpoint and exactly one commits it, and this storage does not declare them. Use a backend that has them (storage-fs, AWS S3, or an S3-compatible store that honours If-None-Match), or save one unsharded checkpoint from a single process.`,
+    details: { storage: storage.name, rank: save.rank, name: save.name },
+  });
 }
 
 /**

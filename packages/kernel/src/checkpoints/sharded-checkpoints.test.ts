@@ -155,6 +155,21 @@ describe('sharded checkpoints', () => {
     expect(await keysOf(storage)).toEqual(before);
   });
 
+  it('refuses a storage without conditional writes, writing nothing', async () => {
+    const memory = createMemoryStorage();
+    // A view of the same objects that declares no conditional writes, as an S3-compatible
+    // store opened with conditionalWrites: false does.
+    const storage: Storage = {
+      ...memory,
+      capabilities: { ...memory.capabilities, conditionalWrites: false },
+    };
+    const [store] = rankStores(storage, 1);
+    const error = await rejection((store as CheckpointStore).saveShard(shardOf(0)));
+    expect(error.code).toBe('UNSUPPORTED');
+    expect(error.message).toContain('conditional writes');
+    expect(await keysOf(memory)).toEqual([]);
+  });
+
   it('checks name, rank and worldSize before writing', async () => {
     const storage = createMemoryStorage();
     const [store] = rankStores(storage, 1);
