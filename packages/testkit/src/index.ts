@@ -1,3 +1,5 @@
+export * from './processes/index.js';
+export * from './shards/index.js';
 export * from './storage/assertions.js';
 export * from './storage/check-context.js';
 export * from './storage/describe-storage-conformance.js';

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Storage } from '@cairn/kernel';
+import { type ChildCommand, runReleasedChildren } from '../processes/released-children.js';
 import {
   checkVersionHistory,
   readVersionHistory,
@@ -9,16 +8,7 @@ import {
 import type { VersionWriterAssignment, VersionWriterReport } from './version-writer.js';
 
 /** How to start one writer process. */
-export interface VersionWriterCommand {
-  /** The executable, e.g. `process.execPath`. */
-  readonly command: string;
-  /** Its arguments; pass the assignment (as JSON) so the child can read it. */
-  readonly args: readonly string[];
-  /** Working directory. */
-  readonly cwd?: string;
-  /** Environment; the parent's when left out. */
-  readonly env?: NodeJS.ProcessEnv;
-}
+export type VersionWriterCommand = ChildCommand;
 
 /** Options for {@link runManyVersionWriters}. */
 export interface ManyVersionWritersOptions {
@@ -47,52 +37,6 @@ export interface ManyVersionWritersOutcome {
   readonly problems: readonly string[];
 }
 
-interface RunningWriter {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly report: Promise<VersionWriterReport>;
-  readonly exited: Promise<number | null>;
-  readonly stderr: () => string;
-}
-
-function startWriterProcess(command: VersionWriterCommand, writer: number): RunningWriter {
-  const child = spawn(command.command, [...command.args], {
-    cwd: command.cwd,
-    env: command.env ?? process.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  // 'close', not 'exit': by then stdout is drained, so a report printed just before exiting
-  // has been read.
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('close', (code) => resolve(code)),
-  );
-  const failure = () =>
-    new Error(`writer ${writer} exited (${child.exitCode ?? child.signalCode}): ${stderr}`);
-  let markReady: () => void = () => {};
-  let deliver: (report: VersionWriterReport) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    void exited.then(() => reject(failure()));
-  });
-  const report = new Promise<VersionWriterReport>((resolve, reject) => {
-    deliver = resolve;
-    void exited.then(() => reject(failure()));
-  });
-  // Settled promises ignore the later rejections; these keep an early exit from going unhandled.
-  ready.catch(() => {});
-  report.catch(() => {});
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const message = JSON.parse(line) as { ready?: boolean; report?: VersionWriterReport };
-    if (message.ready === true) markReady();
-    if (message.report !== undefined) deliver(message.report);
-  });
-  return { child, ready, report, exited, stderr: () => stderr };
-}
-
 /**
  * Starts `writers` processes that each create `versionsEach` versions of ONE name at the same
  * moment, then checks the store: versions 1…writers×versionsEach present once each, every
@@ -109,26 +53,16 @@ export async function runManyVersionWriters(
   options: ManyVersionWritersOptions,
 ): Promise<ManyVersionWritersOutcome> {
   const { storage, prefix, writers, versionsEach } = options;
-  const running = Array.from({ length: writers }, (_, writer) =>
-    startWriterProcess(options.startWriter({ writer, prefix, versions: versionsEach }), writer),
+  const reports = await runReleasedChildren<VersionWriterReport>(
+    Array.from({ length: writers }, (_, writer) =>
+      options.startWriter({ writer, prefix, versions: versionsEach }),
+    ),
+    (writer) => `writer ${writer}`,
   );
-  try {
-    await Promise.all(running.map((writer) => writer.ready));
-    for (const writer of running) writer.child.stdin?.end('go\n');
-    const reports = await Promise.all(running.map((writer) => writer.report));
-    for (const [index, writer] of running.entries()) {
-      const code = await writer.exited;
-      if (code !== 0) throw new Error(`writer ${index} exited with ${code}: ${writer.stderr()}`);
-    }
-    const stored = await readVersionHistory(storage, prefix);
-    return {
-      reports,
-      stored,
-      problems: checkVersionHistory({ writers, versionsEach, stored, reports }),
-    };
-  } finally {
-    for (const writer of running) {
-      if (writer.child.exitCode === null && writer.child.signalCode === null) writer.child.kill();
-    }
-  }
+  const stored = await readVersionHistory(storage, prefix);
+  return {
+    reports,
+    stored,
+    problems: checkVersionHistory({ writers, versionsEach, stored, reports }),
+  };
 }

@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline';
 import type { CreateVersionOptions, Storage } from '@cairn/kernel';
+import { sendReport, waitForRelease } from '../processes/release-signal.js';
 import { type VersionWriterAssignment, writeVersions } from './version-writer.js';
 
 /**
@@ -22,19 +22,10 @@ export async function runVersionWriterChild(
   retry?: CreateVersionOptions['retry'],
 ): Promise<void> {
   const storage = await openStorage();
-  const lines = createInterface({ input: process.stdin });
-  const go = new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line.trim() === 'go') resolve();
-    });
-    lines.once('close', () => reject(new Error('stdin closed before "go"')));
-  });
-  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-  await go;
-  lines.close();
+  await waitForRelease();
   try {
     const report = await writeVersions(storage, assignment, retry);
-    process.stdout.write(`${JSON.stringify({ report })}\n`);
+    sendReport(report);
   } finally {
     await storage.close?.();
   }

@@ -1,0 +1,2 @@
+export * from './release-signal.js';
+export * from './released-children.js';
