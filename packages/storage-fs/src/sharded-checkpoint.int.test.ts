@@ -1,109 +1,94 @@
 import { createHash } from 'node:crypto';
-import { createCheckpointStore, isCairnError, readAll } from '@cairn/kernel';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ChildScripts,
-  prepareChildScripts,
-  startLineChild,
-} from './testing/checkpoint-child-process.js';
-import {
-  openSharedStorage,
-  type SharedStorageDescription,
-  shardBytes,
-} from './testing/shard-storage.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runShardWriters, type ShardWriterAssignment, shardBytes } from '@cairn/testkit';
+import { describe, expect, it } from 'vitest';
+import { createFsStorage } from './index.js';
+import type { ShardStorageDescription } from './testing/shard-writer-child.js';
 import { temporaryRoot } from './testing/temporary-root.js';
 
-// Four real processes, one per rank, each save their shard of one checkpoint on one storage.
-// The storage comes from the description alone, so the same test can run on S3.
+// Four real processes, one per rank, each save their shard of one checkpoint on one root. The
+// harness is @cairn/testkit's, so storage-s3 runs the same test on a bucket.
 
+const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
+const childScript = join(packageDirectory, 'src', 'testing', 'shard-writer-child.ts');
 const run = 'train/20250810T143022.123Z-k3f9a2';
 const worldSize = 4;
-const script = 'shard-writer-child.ts';
-let scripts: ChildScripts;
+// Four Node processes booting tsx on a small, busy machine take a while: a generous limit, not
+// a timing assertion.
+const processTestTimeoutMs = 300_000;
 
-beforeAll(async () => {
-  scripts = await prepareChildScripts([script]);
-});
-
-afterAll(async () => {
-  await scripts?.dispose();
-});
-
-/** The storage every rank shares: the one place to switch the test to another backend. */
-async function sharedStorage(): Promise<SharedStorageDescription> {
-  return { kind: 'fs', root: await temporaryRoot() };
-}
-
-interface RankReport {
-  readonly rank: number;
-  readonly id?: string;
-  readonly sha256?: string;
-  readonly committed?: boolean;
-  readonly skipped?: boolean;
-}
-
-async function runRanks(
-  description: SharedStorageDescription,
-  name: string,
-  skipRank?: number,
-): Promise<RankReport[]> {
-  const writer = scripts.scripts.get(script);
-  if (writer === undefined) throw new Error(`${script} was not prepared`);
-  const children = Array.from({ length: worldSize }, (_, rank) =>
-    startLineChild(writer, [
+function writerCommand(description: ShardStorageDescription) {
+  return (assignment: ShardWriterAssignment) => ({
+    command: process.execPath,
+    args: [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      childScript,
       JSON.stringify(description),
-      run,
-      name,
-      String(rank),
-      String(worldSize),
-      ...(rank === skipRank ? ['skip'] : []),
-    ]),
-  );
-  const reports: RankReport[] = [];
-  for (const child of children) {
-    const line = await child.waitForLine((text) => text.startsWith('{'), 60_000);
-    expect(await child.exited, child.errors()).toEqual({ code: 0, signal: null });
-    reports.push(JSON.parse(line) as RankReport);
-  }
-  return reports;
+      JSON.stringify(assignment),
+    ],
+    cwd: packageDirectory,
+  });
+}
+
+async function runRanks(name: string, skipRank?: number) {
+  const root = await temporaryRoot();
+  return runShardWriters({
+    storage: createFsStorage({ root }),
+    run,
+    name,
+    worldSize,
+    ...(skipRank === undefined ? {} : { skipRank }),
+    startWriter: writerCommand({ root }),
+  });
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 describe('a checkpoint written in shards by four processes', () => {
-  it('commits once all four shards are stored, and every shard loads verified', async () => {
-    const description = await sharedStorage();
-    const reports = await runRanks(description, 'step-1000');
-    const ids = new Set(reports.map((report) => report.id));
-    expect(ids.size).toBe(1);
-    expect(reports.some((report) => report.committed)).toBe(true);
+  it(
+    'commits once all four shards are stored, and every shard loads verified',
+    async () => {
+      const outcome = await runRanks('step-1000');
+      expect(outcome.ids).toHaveLength(1);
+      const [id] = outcome.ids;
+      expect(outcome.reports.map((report) => report.skipped)).toEqual([false, false, false, false]);
+      expect(outcome.reports.some((report) => !report.skipped && report.committed)).toBe(true);
 
-    const store = createCheckpointStore({ storage: openSharedStorage(description) });
-    const [id] = [...ids] as string[];
-    const record = await store.get(id as string);
-    expect(record.sharding?.worldSize).toBe(worldSize);
-    expect(record.metrics).toEqual({ loss: 0.25 });
-    const listed = [];
-    for await (const entry of store.list({ step: 'train' })) listed.push(entry.id);
-    expect(listed).toEqual([id]);
-    for (let rank = 0; rank < worldSize; rank++) {
-      const expected = shardBytes(rank);
-      const opened = await store.open({ id: id as string }, { rank });
-      const bytes = await readAll(opened.body);
-      expect(bytes.equals(expected)).toBe(true);
-      expect(record.sharding?.shards[rank]?.sha256).toBe(
-        createHash('sha256').update(expected).digest('hex'),
-      );
-    }
-  });
+      const record = outcome.committed;
+      expect(record?.id).toBe(id);
+      expect(record?.sharding?.worldSize).toBe(worldSize);
+      // A sharded checkpoint keeps rank 0's labels.
+      expect(record?.metrics).toEqual({ loss: 0.25, rank: 0 });
+      expect(outcome.listed.map((entry) => entry.id)).toEqual([id]);
+      expect(outcome.latest?.id).toBe(id);
+      expect(outcome.shards.map((shard) => shard.rank)).toEqual([0, 1, 2, 3]);
+      for (const shard of outcome.shards) {
+        const expected = shardBytes(shard.rank);
+        expect(shard.bytes.equals(expected)).toBe(true);
+        expect(record?.sharding?.shards[shard.rank]?.sha256).toBe(sha256(expected));
+      }
+    },
+    processTestTimeoutMs,
+  );
 
-  it('stays uncommitted when one rank never writes its shard', async () => {
-    const description = await sharedStorage();
-    const reports = await runRanks(description, 'step-2000', 2);
-    const written = reports.filter((report) => !report.skipped);
-    expect(written).toHaveLength(worldSize - 1);
-    expect(written.every((report) => report.committed === false)).toBe(true);
-    const store = createCheckpointStore({ storage: openSharedStorage(description) });
-    expect(await store.latest({ step: 'train' })).toBeUndefined();
-    const missing = await store.get(written[0]?.id as string).catch((error: unknown) => error);
-    expect(isCairnError(missing, 'NOT_FOUND')).toBe(true);
-  });
+  it(
+    'stays uncommitted when one rank never writes its shard',
+    async () => {
+      const outcome = await runRanks('step-2000', 2);
+      const written = outcome.reports.filter((report) => !report.skipped);
+      expect(written.map((report) => report.rank)).toEqual([0, 1, 3]);
+      expect(written.every((report) => report.committed === false)).toBe(true);
+      expect(outcome.ids).toHaveLength(1);
+      expect(outcome.committed).toBeUndefined();
+      expect(outcome.listed).toEqual([]);
+      expect(outcome.latest).toBeUndefined();
+      expect(outcome.shards).toEqual([]);
+    },
+    processTestTimeoutMs,
+  );
 });

@@ -1,43 +1,18 @@
-// Run by sharded-checkpoint.int.test.ts in a separate process: one rank of a data-parallel
-// job. `shard-writer-child.ts <storage description JSON> <run> <name> <rank> <worldSize>
-// [skip]` saves this rank's shard (or, with `skip`, nothing: a rank that died before saving)
-// and prints one JSON line with what it learned.
-import { createCheckpointStore } from '@cairn/kernel';
-import { openSharedStorage, parseSharedStorage, shardBytes } from './shard-storage.js';
+// One rank of the sharded-checkpoint test, in its own Node process (through tsx, so it loads
+// the TypeScript sources): `node --conditions=source --import tsx shard-writer-child.ts
+// '<storage description>' '<assignment>'`. The harness (runShardWriters in @cairn/testkit) is
+// backend-neutral; this script only opens the storage-fs root the description names.
+import { parseShardWriterAssignment, runShardWriterChild } from '@cairn/testkit';
+import { createFsStorage } from '../index.js';
 
-const [description, run, name, rank, worldSize, mode] = process.argv.slice(2);
-if (
-  description === undefined ||
-  run === undefined ||
-  name === undefined ||
-  rank === undefined ||
-  worldSize === undefined
-) {
-  throw new Error('usage: shard-writer-child.ts <storage> <run> <name> <rank> <worldSize> [skip]');
+/** Which storage a rank opens: the storage-fs root every rank shares. */
+export interface ShardStorageDescription {
+  readonly root: string;
 }
-const storage = openSharedStorage(parseSharedStorage(description));
-const store = createCheckpointStore({ storage });
 
-if (mode === 'skip') {
-  process.stdout.write(`${JSON.stringify({ rank: Number(rank), skipped: true })}\n`);
-} else {
-  const saved = await store.saveShard({
-    run,
-    step: 'train',
-    name,
-    rank: Number(rank),
-    worldSize: Number(worldSize),
-    body: shardBytes(Number(rank)),
-    metrics: { loss: 0.25 },
-  });
-  process.stdout.write(
-    `${JSON.stringify({
-      rank: saved.rank,
-      id: saved.id,
-      sha256: saved.sha256,
-      shardsPresent: saved.shardsPresent,
-      committed: saved.committed !== undefined,
-    })}\n`,
-  );
+const [description, assignment] = process.argv.slice(2);
+if (description === undefined || assignment === undefined) {
+  throw new Error("usage: shard-writer-child.ts '<storage description>' '<assignment>'");
 }
-await storage.close?.();
+const { root } = JSON.parse(description) as ShardStorageDescription;
+await runShardWriterChild(() => createFsStorage({ root }), parseShardWriterAssignment(assignment));
