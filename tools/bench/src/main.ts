@@ -7,6 +7,7 @@ import { fsListBenchmark } from './benchmarks/fs-list.js';
 import { memoryListPageBenchmark } from './benchmarks/memory-list-page.js';
 import { mirroredBenchmark } from './benchmarks/mirrored.js';
 import { resumePointBenchmark } from './benchmarks/resume-point.js';
+import { s3StreamedPutBenchmark } from './benchmarks/s3-streamed-put.js';
 import { smallPutBenchmark } from './benchmarks/small-put.js';
 import { streamedGetBenchmark } from './benchmarks/streamed-get.js';
 import { streamedPutBenchmark } from './benchmarks/streamed-put.js';
@@ -23,11 +24,12 @@ const benchmarks: readonly Benchmark[] = [
   checkpointSaveLoadBenchmark,
   checkpointStreamBenchmark,
   resumePointBenchmark,
+  s3StreamedPutBenchmark,
 ];
 
 // Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror, or
 // `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks, `pnpm bench p5` for
-// the resume point.
+// the resume point, `pnpm bench p6` (or `bench s3`) for storage-s3's streamed put.
 const filter = process.argv[2]?.toLowerCase();
 const selected = benchmarks.filter(
   (benchmark) => filter === undefined || benchmark.name.includes(filter),
