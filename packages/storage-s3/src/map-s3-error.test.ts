@@ -26,6 +26,14 @@ describe('mapS3Error', () => {
     ['InternalError', 500, 'TRANSIENT_IO', true],
     ['ServiceUnavailable', 503, 'TRANSIENT_IO', true],
     ['RequestTimeout', 400, 'TRANSIENT_IO', true],
+    ['RequestTimeTooSkewed', 403, 'TRANSIENT_IO', true],
+    ['BadDigest', 400, 'TRANSIENT_IO', true],
+    ['XAmzContentSHA256Mismatch', 400, 'TRANSIENT_IO', true],
+    ['IncompleteBody', 400, 'TRANSIENT_IO', true],
+    ['InvalidDigest', 400, 'PERMANENT_IO', false],
+    ['NoSuchUpload', 404, 'CONFLICT', true],
+    ['InvalidObjectState', 403, 'PERMANENT_IO', false],
+    ['ExpiredToken', 400, 'PERMANENT_IO', false],
     ['AccessDenied', 403, 'PERMANENT_IO', false],
     ['InvalidBucketName', 400, 'PERMANENT_IO', false],
     ['NoSuchBucket', 404, 'PERMANENT_IO', false],
@@ -91,13 +99,91 @@ describe('mapS3Error', () => {
     );
   });
 
-  it('a missing region or credentials says how to provide them', () => {
+  it('a 403 RequestTimeTooSkewed is retried, not blamed on permissions', () => {
+    const mapped = mapS3Error(s3Error('RequestTimeTooSkewed', 403), putContext);
+    expect(mapped.message).not.toContain('Grant');
+    expect(mapped.message).toContain('clock');
+  });
+
+  it('a 403 InvalidObjectState says to restore the archived object, not what to grant', () => {
+    const get = { operation: 'GetObject', bucket: 'ml-runs', key: 'team/a.bin' };
+    const mapped = mapS3Error(s3Error('InvalidObjectState', 403), get);
+    expect(mapped.message).toContain('Restore the object first');
+    expect(mapped.message).not.toContain('Grant');
+  });
+
+  it('NoSuchUpload says the upload was aborted and keeps its S3 code for the put to recognise', () => {
+    const complete = { ...putContext, operation: 'CompleteMultipartUpload' };
+    const mapped = mapS3Error(s3Error('NoSuchUpload', 404), complete);
+    expect(mapped.message).toContain('the multipart upload was aborted');
+    expect(mapped.message).not.toContain('no such object');
+    expect(mapped.details.s3Code).toBe('NoSuchUpload');
+  });
+
+  it('an unknown host is permanent and points at endpoint and forcePathStyle', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND ml-runs.minio.internal'), {
+      code: 'ENOTFOUND',
+      hostname: 'ml-runs.minio.internal',
+    });
+    for (const error of [dns, new Error('request failed', { cause: dns })]) {
+      const mapped = mapS3Error(error, putContext);
+      expect(mapped.code).toBe('PERMANENT_IO');
+      expect(mapped.retryable).toBe(false);
+      expect(mapped.details.networkCode).toBe('ENOTFOUND');
+      expect(mapped.message).toContain('Check "endpoint"');
+      expect(mapped.message).toContain('forcePathStyle: true');
+    }
+  });
+
+  it.each(['ExpiredToken', 'TokenRefreshRequired'])(
+    '%s says session credentials given as fixed values are not refreshed',
+    (name) => {
+      const mapped = mapS3Error(s3Error(name, 400), putContext);
+      expect(mapped.code).toBe('PERMANENT_IO');
+      expect(mapped.message).toContain('never refreshed');
+      expect(mapped.message).toContain('provider chain');
+    },
+  );
+
+  it('501 NotImplemented also suggests the checksum setting', () => {
+    const { message } = mapS3Error(s3Error('NotImplemented', 501), putContext);
+    expect(message).toContain('conditionalWrites: false');
+    expect(message).toContain("requestChecksumCalculation: 'WHEN_REQUIRED'");
+  });
+
+  it('missing credentials say how to provide them', () => {
     const error = Object.assign(new Error('Could not load credentials from any providers'), {
       name: 'CredentialsProviderError',
     });
     const mapped = mapS3Error(error, putContext);
     expect(mapped.code).toBe('PERMANENT_IO');
-    expect(mapped.message).toMatch(/AWS_ACCESS_KEY_ID|credentials/);
+    expect(mapped.message).toContain('Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE');
+  });
+
+  it('a missing region says where to set one', () => {
+    const mapped = mapS3Error(new Error('Region is missing'), putContext);
+    expect(mapped.code).toBe('PERMANENT_IO');
+    expect(mapped.message).toContain('Set "region" in the s3 storage options, or AWS_REGION');
+  });
+
+  it('lib-storage’s part limit says to raise partSizeBytes', () => {
+    const error = new Error(
+      'Exceeded 10000 parts in multipart upload to Bucket: ml-runs Key: team/a.bin.',
+    );
+    const mapped = mapS3Error(error, { ...putContext, operation: 'CompleteMultipartUpload' });
+    expect(mapped.code).toBe('PERMANENT_IO');
+    expect(mapped.message).toContain('larger than partSizeBytes × 10,000');
+    expect(mapped.message).toContain('raise "partSizeBytes"');
+  });
+
+  it('a response that fails the SDK’s checksum is CORRUPT_DATA', () => {
+    const error = new Error(
+      'Checksum mismatch: expected "AAAAAA==" but received "BBBBBB==" in response header "x-amz-checksum-crc32".',
+    );
+    const get = { operation: 'GetObject', bucket: 'ml-runs', key: 'team/a.bin' };
+    const mapped = mapS3Error(error, get);
+    expect(mapped.code).toBe('CORRUPT_DATA');
+    expect(mapped.retryable).toBe(false);
   });
 
   it('keeps a cause without the raw HTTP response', () => {
@@ -136,6 +222,43 @@ describe('finalS3Error', () => {
     expect(final.details).toMatchObject({ attempts: 3, status: 503, s3Code: 'SlowDown' });
     expect(final.message).toContain('3 attempts failed');
     expect(final.message).toContain('Please reduce your request rate.');
+  });
+
+  it('says "1 attempt" and names the request that failed, not the caller’s', async () => {
+    const part = { operation: 'UploadPart', bucket: 'ml-runs', key: 'team/a.bin' };
+    const exhausted = await retry(
+      async () => {
+        throw mapS3Error(s3Error('InternalError', 500), part);
+      },
+      { maxAttempts: 1 },
+    ).catch((error: unknown) => error);
+    const complete = { ...putContext, operation: 'CompleteMultipartUpload' };
+    const final = finalS3Error(exhausted, complete);
+    expect(final.message).toContain(
+      'UploadPart of s3://ml-runs/team/a.bin gave up: 1 attempt failed;',
+    );
+    expect(final.message).not.toContain('CompleteMultipartUpload');
+    expect(final.message).not.toContain('it is retried');
+    expect(final.details.operation).toBe('UploadPart');
+  });
+
+  it('a wait above maxRetryAfterMs stays not retryable and says how long the store asked for', async () => {
+    const slowDown = s3Error('SlowDown', 503);
+    Object.assign(slowDown, { $response: { statusCode: 503, headers: { 'retry-after': '600' } } });
+    const exhausted = await retry(
+      async () => {
+        throw mapS3Error(slowDown, putContext);
+      },
+      { maxAttempts: 5, maxRetryAfterMs: 60_000 },
+    ).catch((error: unknown) => error);
+    expect(isCairnError(exhausted, 'RETRIES_EXHAUSTED')).toBe(true);
+    const final = finalS3Error(exhausted, putContext);
+    expect(final.code).toBe('TRANSIENT_IO');
+    expect(final.retryable).toBe(false);
+    expect(final.retryAfterMs).toBeUndefined();
+    expect(final.details).toMatchObject({ attempts: 1, retryAfterMs: 600_000, s3Code: 'SlowDown' });
+    expect(final.message).toContain('the store asked to wait 600 s');
+    expect(final.message).not.toContain('retried');
   });
 
   it('maps anything else like mapS3Error', () => {

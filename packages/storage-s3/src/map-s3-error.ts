@@ -27,8 +27,15 @@ const transientS3Codes: ReadonlySet<string> = new Set([
   'InternalError',
   'ServiceUnavailable',
   'RequestTimeout',
+  // A 403 that S3 lists as worth retrying: the SDK corrects its clock offset from the answer,
+  // and every attempt of the retry loop is signed again with it.
   'RequestTimeTooSkewed',
   'OperationAborted',
+  // Bytes damaged on the way (400s): the store refused them, and the same bytes sent again
+  // arrive whole. InvalidDigest (a malformed Content-MD5) is not among them: it repeats.
+  'BadDigest',
+  'XAmzContentSHA256Mismatch',
+  'IncompleteBody',
 ]);
 
 // Failures of the connection rather than of the request, from Node's sockets and the SDK's
@@ -40,13 +47,24 @@ const transientNetworkCodes: ReadonlySet<string> = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
-  'ENOTFOUND',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
+// DNS knows no such host: asking again gets the same answer. It is a mistyped endpoint, or a
+// bucket put in the host name (virtual-host addressing) of a store that has no such names.
+const unknownHostCode = 'ENOTFOUND';
+
 const transientNetworkNames: ReadonlySet<string> = new Set(['TimeoutError', 'RequestTimeout']);
+
+// Errors the SDK and lib-storage raise before or after a request, without an HTTP status; only
+// their message tells them apart.
+const missingRegion = /^Region is missing/;
+const tooManyParts = /^Exceeded \d+ parts in multipart upload/;
+// The SDK's flexible-checksums middleware (and its checksum stream, for a streamed body) when
+// the bytes received do not match the checksum header the store sent.
+const checksumMismatch = /^Checksum mismatch/;
 
 /** The parts of an SDK or socket error that decide how it maps. */
 interface Failure {
@@ -61,8 +79,9 @@ interface Failure {
 function networkCodeOf(error: Fields): string | undefined {
   let current: Fields | undefined = error;
   for (let depth = 0; current !== undefined && depth < 5; depth += 1) {
-    if (typeof current.code === 'string' && transientNetworkCodes.has(current.code)) {
-      return current.code;
+    const { code } = current;
+    if (typeof code === 'string' && (transientNetworkCodes.has(code) || code === unknownHostCode)) {
+      return code;
     }
     if (typeof current.name === 'string' && transientNetworkNames.has(current.name)) {
       return current.name;
@@ -203,12 +222,18 @@ function make(
   });
 }
 
+// Ends the message of a transient failure; dropped again from the final error of a retry loop
+// that has stopped, where it would no longer be true.
+const retriedHint = 'This usually passes; it is retried.';
+
 /**
  * Turns an AWS SDK or socket error into the {@link CairnError} the storage contract promises:
  * `NOT_FOUND`, `PRECONDITION_FAILED`, retryable `CONFLICT` (S3's 409
- * ConditionalRequestConflict), `TRANSIENT_IO` (throttling, 5xx, timeouts, resets; retried),
- * `PERMANENT_IO` (access, bucket, region, credentials; with what to fix), `UNSUPPORTED`
- * (a store without conditional writes) or `ABORTED`. A Cairn error passes through unchanged.
+ * ConditionalRequestConflict, or a multipart upload aborted under a put), `TRANSIENT_IO`
+ * (throttling, 5xx, timeouts, resets, bytes damaged on the way; retried), `PERMANENT_IO`
+ * (access, bucket, region, credentials, endpoint, archived objects; with what to fix),
+ * `CORRUPT_DATA` (a response that fails its checksum), `UNSUPPORTED` (a store without a
+ * feature the request used) or `ABORTED`. A Cairn error passes through unchanged.
  */
 export function mapS3Error(error: unknown, context: S3RequestContext): CairnError {
   if (isCairnError(error, 'ABORTED') && error.backend !== s3StorageName) {
@@ -224,57 +249,88 @@ export function mapS3Error(error: unknown, context: S3RequestContext): CairnErro
   }
   if (isCairnError(error)) return error;
   const failure = describe(error);
-  const target = where(context);
-  const of = `${context.operation} of ${target}`;
   const { status, code } = failure;
+  const of = `${context.operation} of ${where(context)}`;
+  const fail = (
+    cairnCode: CairnErrorCode,
+    text: string,
+    extra?: { retryable?: boolean; retryAfterMs?: number | undefined },
+  ) => make(cairnCode, text, error, context, failure, extra);
 
   if (failure.aborted) {
-    return make(
-      'ABORTED',
-      `${of} was aborted. Nothing to do if the caller cancelled on purpose.`,
-      error,
-      context,
-      failure,
-    );
+    return fail('ABORTED', `${of} was aborted. Nothing to do if the caller cancelled on purpose.`);
   }
   if (code === 'NoSuchBucket') {
-    return make(
+    return fail(
       'PERMANENT_IO',
       `${of} failed: the bucket "${context.bucket}" does not exist. Create it, or fix "bucket" (and "region"/"endpoint") in the s3 storage options.`,
-      error,
-      context,
-      failure,
+    );
+  }
+  if (code === 'NoSuchUpload') {
+    // Before the 404 branch: the object may be fine, it is the upload that is gone.
+    return fail(
+      'CONFLICT',
+      `${of} failed: the multipart upload was aborted (by a lifecycle rule or another client) before it completed (${answer(failure)}). Put the object again.`,
+      { retryable: true },
     );
   }
   if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {
-    return make('NOT_FOUND', `${of}: no such object.`, error, context, failure);
+    return fail('NOT_FOUND', `${of}: no such object.`);
   }
   if (code === 'PreconditionFailed' || status === 412) {
-    return make(
+    return fail(
       'PRECONDITION_FAILED',
       `${of} did not hold its condition: the object already exists (create-only) or changed since it was read (If-Match).`,
-      error,
-      context,
-      failure,
     );
   }
   if (code === 'ConditionalRequestConflict' || (status === 409 && code !== 'BucketAlreadyExists')) {
-    return make(
+    return fail(
       'CONFLICT',
       `${of} collided with another write of the same key (${answer(failure)}). Try again: the store resolves it on a new attempt.`,
-      error,
-      context,
-      failure,
       { retryable: true, retryAfterMs: failure.retryAfterMs },
     );
   }
+  if (code === 'NotImplemented' || status === 501) {
+    // Before the transient check, which would take a 5xx for an overloaded store.
+    return fail(
+      'UNSUPPORTED',
+      `${of} failed: the store does not implement a feature this request used (${answer(failure)}). If it lacks conditional writes (If-None-Match/If-Match), set "conditionalWrites: false" in the s3 storage options; if it rejects the SDK's checksum headers (answered the same way), set "requestChecksumCalculation: 'WHEN_REQUIRED'".`,
+    );
+  }
+  if (status === undefined) {
+    const local = localFailure(failure, of, fail);
+    if (local !== undefined) return local;
+  }
+  // Before the 403 branches: RequestTimeTooSkewed is a 403 that passes on the next attempt.
+  const transient =
+    (code !== undefined && transientS3Codes.has(code)) ||
+    (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
+    (failure.networkCode !== undefined && failure.networkCode !== unknownHostCode);
+  if (transient) {
+    const clock =
+      code === 'RequestTimeTooSkewed'
+        ? ' The clock of this machine is off by more than 15 minutes: the SDK corrects for it, but set the clock right (NTP).'
+        : '';
+    return fail('TRANSIENT_IO', `${of} failed: ${answer(failure)}.${clock} ${retriedHint}`, {
+      retryAfterMs: failure.retryAfterMs,
+    });
+  }
+  if (code === 'ExpiredToken' || code === 'TokenRefreshRequired') {
+    return fail(
+      'PERMANENT_IO',
+      `${of} was refused: ${answer(failure)}. The temporary credentials have expired: a session token given as a fixed value (the "credentials" option, or AWS_SESSION_TOKEN) is never refreshed. Leave "credentials" out of the s3 storage options and use a profile, SSO or an instance or container role through the SDK's provider chain, which refreshes them.`,
+    );
+  }
+  if (code === 'InvalidObjectState') {
+    return fail(
+      'PERMANENT_IO',
+      `${of} failed: the object is archived (${answer(failure)}), e.g. in S3 Glacier, and cannot be read as it is. Restore the object first (RestoreObject), then read it again once the restore has finished.`,
+    );
+  }
   if (status === 403 && context.operation === 'HeadObject') {
-    return make(
+    return fail(
       'PERMANENT_IO',
       `${of} was refused with 403 Forbidden. S3 answers 403 instead of 404 to a HEAD of a key that does not exist when the credentials lack s3:ListBucket on the bucket, so this may be a missing object: grant s3:ListBucket on arn:aws:s3:::${context.bucket} (and s3:GetObject on its objects) to tell the two apart.`,
-      error,
-      context,
-      failure,
     );
   }
   if (code === 'AccessDenied' || code === 'AllAccessDisabled' || status === 403) {
@@ -282,90 +338,118 @@ export function mapS3Error(error: unknown, context: S3RequestContext): CairnErro
       code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch'
         ? 'The credentials are wrong: check the access key id and secret (or the profile the SDK picked up).'
         : `Grant the credentials ${permissionFor(context)}, or use credentials that have it.`;
-    return make(
-      'PERMANENT_IO',
-      `${of} was refused: ${answer(failure)}. ${hint}`,
-      error,
-      context,
-      failure,
-    );
+    return fail('PERMANENT_IO', `${of} was refused: ${answer(failure)}. ${hint}`);
   }
   if (code === 'InvalidBucketName') {
-    return make(
+    return fail(
       'PERMANENT_IO',
       `${of} failed: "${context.bucket}" is not a valid bucket name. Fix "bucket" in the s3 storage options.`,
-      error,
-      context,
-      failure,
     );
   }
   if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
-    return make(
+    return fail(
       'PERMANENT_IO',
       `${of} failed: ${answer(failure)}. The bucket is in another region: set "region" in the s3 storage options to the bucket's region.`,
-      error,
-      context,
-      failure,
     );
   }
-  if (code === 'NotImplemented' || status === 501) {
-    return make(
-      'UNSUPPORTED',
-      `${of} failed: the store does not implement a feature this request used (${answer(failure)}). If it lacks conditional writes (If-None-Match/If-Match), set "conditionalWrites: false" in the s3 storage options.`,
-      error,
-      context,
-      failure,
-    );
-  }
-  if (
-    code === 'CredentialsProviderError' ||
-    (status === undefined && /credential/i.test(failure.message))
-  ) {
-    return make(
-      'PERMANENT_IO',
-      `${of} could not start: no AWS credentials were found (${failure.message}). Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, use an instance role, or give "credentials" in the s3 storage options.`,
-      error,
-      context,
-      failure,
-    );
-  }
-  const transient =
-    (code !== undefined && transientS3Codes.has(code)) ||
-    (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
-    failure.networkCode !== undefined;
-  if (transient) {
-    return make(
-      'TRANSIENT_IO',
-      `${of} failed: ${answer(failure)}. This usually passes; it is retried.`,
-      error,
-      context,
-      failure,
-      { retryAfterMs: failure.retryAfterMs },
-    );
-  }
-  return make('PERMANENT_IO', `${of} failed: ${answer(failure)}.`, error, context, failure);
+  return fail('PERMANENT_IO', `${of} failed: ${answer(failure)}.`);
 }
+
+/**
+ * Errors raised on this side, without an HTTP answer: configuration the SDK refuses, the part
+ * limit of lib-storage, a response that fails its checksum, an unknown host.
+ */
+function localFailure(
+  failure: Failure,
+  of: string,
+  fail: (code: CairnErrorCode, text: string) => CairnError,
+): CairnError | undefined {
+  const { code, message } = failure;
+  if (code === 'CredentialsProviderError' || /credential/i.test(message)) {
+    return fail(
+      'PERMANENT_IO',
+      `${of} could not start: no AWS credentials were found (${message}). Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, use an instance role, or give "credentials" in the s3 storage options.`,
+    );
+  }
+  if (missingRegion.test(message)) {
+    return fail(
+      'PERMANENT_IO',
+      `${of} could not start: no region is set (${message}). Set "region" in the s3 storage options, or AWS_REGION.`,
+    );
+  }
+  if (tooManyParts.test(message)) {
+    return fail(
+      'PERMANENT_IO',
+      `${of} failed: ${message} The object is larger than partSizeBytes × 10,000, the most parts S3 takes in one upload; raise "partSizeBytes" in the s3 storage options (64 MiB parts allow 640 GiB).`,
+    );
+  }
+  if (checksumMismatch.test(message)) {
+    return fail(
+      'CORRUPT_DATA',
+      `${of} returned bytes that do not match the checksum the store sent (${message}). Read it again: damage on the way passes; if it repeats, the stored copy is damaged and must be restored or written again.`,
+    );
+  }
+  if (failure.networkCode === unknownHostCode) {
+    return fail(
+      'PERMANENT_IO',
+      `${of} failed: the store's host name does not resolve (${message}). Check "endpoint" in the s3 storage options; self-hosted stores usually need "forcePathStyle: true", without which the bucket becomes part of the host name.`,
+    );
+  }
+  return undefined;
+}
+
+const countAttempts = (count: number) => (count === 1 ? '1 attempt' : `${count} attempts`);
+
+const numberIn = (details: Readonly<Record<string, unknown>>, name: string) =>
+  typeof details[name] === 'number' ? (details[name] as number) : undefined;
 
 /**
  * The error a storage method throws once the retry loop has ended: retries used up or a
  * deadline passed become `TRANSIENT_IO` (the contract's code for "may pass later") that says
- * how many attempts were made; everything else is mapped by {@link mapS3Error}.
+ * how many attempts were made and which request made them; a store that asked for a longer
+ * wait than the policy allows gives a `TRANSIENT_IO` that is not retryable (waiting is the
+ * caller's decision) with `details.retryAfterMs`. Everything else is mapped by
+ * {@link mapS3Error}.
  */
 export function finalS3Error(error: unknown, context: S3RequestContext): CairnError {
-  if (isCairnError(error, 'RETRIES_EXHAUSTED', 'DEADLINE_EXCEEDED')) {
-    const last = isCairnError(error.cause) ? error.cause : mapS3Error(error.cause, context);
-    const attempts =
-      typeof error.details.attempts === 'number' ? error.details.attempts : undefined;
-    const tried = attempts === undefined ? 'every attempt' : `${attempts} attempts`;
-    const stopped =
-      error.code === 'DEADLINE_EXCEEDED' ? 'the retry deadline passed' : `${tried} failed`;
+  if (!isCairnError(error, 'RETRIES_EXHAUSTED', 'DEADLINE_EXCEEDED')) {
+    return mapS3Error(error, context);
+  }
+  const last = isCairnError(error.cause) ? error.cause : mapS3Error(error.cause, context);
+  // The request that failed, which is not always the caller's: a multipart upload's caller
+  // names the completion, while the part uploads are what ran out of attempts.
+  const operation =
+    typeof last.details.operation === 'string' ? last.details.operation : context.operation;
+  const attempts = numberIn(error.details, 'attempts');
+  const retryAfterMs = numberIn(error.details, 'retryAfterMs');
+  const tried = attempts === undefined ? 'every attempt' : countAttempts(attempts);
+  const lastSaid = last.message.replace(/^\[cairn\] \[s3\] /, '').replace(` ${retriedHint}`, '');
+  const details = {
+    ...last.details,
+    operation,
+    ...(attempts === undefined ? {} : { attempts }),
+  };
+  if (error.code === 'RETRIES_EXHAUSTED' && retryAfterMs !== undefined) {
+    const maxRetryAfterMs = numberIn(error.details, 'maxRetryAfterMs');
+    const limit = maxRetryAfterMs === undefined ? '' : ` (now ${maxRetryAfterMs} ms)`;
     return new CairnError({
       code: 'TRANSIENT_IO',
       backend: s3StorageName,
-      message: `${context.operation} of ${where(context)} gave up: ${stopped}; the last said: ${last.message.replace(/^\[cairn\] \[s3\] /, '')} If the store is overloaded or unreachable, try again later or raise "retry.maxAttempts".`,
+      // Not retryable: an outer retry layer would wait out what this policy chose not to.
+      retryable: false,
+      message: `${operation} of ${where(context)} stopped after ${tried}: the store asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again, longer than "retry.maxRetryAfterMs"${limit}; the last answer: ${lastSaid} Try again later, or raise "retry.maxRetryAfterMs" if the run may wait that long.`,
       cause: error,
-      details: { ...last.details, ...(attempts === undefined ? {} : { attempts }) },
+      details: { ...details, retryAfterMs },
     });
   }
-  return mapS3Error(error, context);
+  const stopped =
+    error.code === 'DEADLINE_EXCEEDED' ? 'the retry deadline passed' : `${tried} failed`;
+  const raise = error.code === 'DEADLINE_EXCEEDED' ? 'retry.deadlineMs' : 'retry.maxAttempts';
+  return new CairnError({
+    code: 'TRANSIENT_IO',
+    backend: s3StorageName,
+    message: `${operation} of ${where(context)} gave up: ${stopped}; the last said: ${lastSaid} If the store is overloaded or unreachable, try again later or raise "${raise}".`,
+    cause: error,
+    details,
+  });
 }
