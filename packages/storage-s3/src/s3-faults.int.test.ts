@@ -81,6 +81,7 @@ describe('transient faults are retried by the kernel policy', () => {
   it('500 InternalError on GET and on LIST, then both answer', async () => {
     const storage = storageBehindProxy();
     await storage.put('listed/one.txt', 'one');
+    const before = proxy.requests.length;
     proxy.addFault({
       match: { method: 'GET', pathIncludes: 'listed/one.txt' },
       times: 2,
@@ -94,6 +95,17 @@ describe('transient faults are retried by the kernel policy', () => {
     expect((await readBack(storage, 'listed/one.txt')).toString()).toBe('one');
     const page = await storage.listPage({ prefix: 'listed/' });
     expect(page.objects.map((object) => object.key)).toEqual(['listed/one.txt']);
+    const gets = requestsTo('listed/one.txt').filter((request) => request.method === 'GET');
+    expect(gets.filter((request) => request.fault === 'status').map((r) => r.status)).toEqual([
+      500, 500,
+    ]);
+    const lists = proxy.requests
+      .slice(before)
+      .filter((request) => request.query['list-type'] !== undefined);
+    expect(lists.map((request) => [request.status, request.fault])).toEqual([
+      [500, 'status'],
+      [200, undefined],
+    ]);
     await storage.close();
   });
 
@@ -106,6 +118,11 @@ describe('transient faults are retried by the kernel policy', () => {
     });
     await storage.put('conflicted.txt', 'mine', { ifNoneMatch: '*' });
     expect((await readBack(storage, 'conflicted.txt')).toString()).toBe('mine');
+    const puts = requestsTo('conflicted.txt').filter((request) => request.method === 'PUT');
+    expect(puts.map((request) => [request.status, request.fault])).toEqual([
+      [409, 'status'],
+      [200, undefined],
+    ]);
     await storage.close();
   });
 
@@ -168,6 +185,8 @@ describe('resets mid-body', () => {
     });
     await storage.put('single.bin', bytes);
     expect((await readBack(storage, 'single.bin')).equals(bytes)).toBe(true);
+    const puts = requestsTo('single.bin').filter((request) => request.method === 'PUT');
+    expect(puts.map((request) => request.fault)).toEqual(['reset-request-body', undefined]);
     await storage.close();
   });
 
@@ -218,6 +237,12 @@ describe('answers lost after the commit', () => {
       fault: { kind: 'after-forward-status', status: 500, code: 'InternalError' },
     });
     const info = await storage.put('committed.txt', 'exactly once', { ifNoneMatch: '*' });
+    // The first create landed but was answered 500; its retry met the object it had made.
+    const puts = requestsTo('committed.txt').filter((request) => request.method === 'PUT');
+    expect(puts.map((request) => [request.status, request.fault])).toEqual([
+      [500, 'after-forward-status'],
+      [412, undefined],
+    ]);
     expect((await storage.head('committed.txt'))?.etag).toBe(info.etag);
     expect((await readBack(storage, 'committed.txt')).toString()).toBe('exactly once');
     // Someone else's create of the same key is still refused.
@@ -238,6 +263,13 @@ describe('answers lost after the commit', () => {
     });
     const info = await storage.put('completed.bin', inChunks(bytes), { ifNoneMatch: '*' });
     expect(info.size).toBe(bytes.length);
+    // The first completion landed but was answered 500; its retry met what it had done: the
+    // object it made (412, as the test server answers) or its upload gone (404 NoSuchUpload).
+    const completions = requestsTo('completed.bin').filter(
+      (request) => request.method === 'POST' && request.query.uploadId !== undefined,
+    );
+    expect(completions[0]).toMatchObject({ status: 500, fault: 'after-forward-status' });
+    expect([412, 404]).toContain(completions[1]?.status);
     expect(sha256(await readBack(storage, 'completed.bin'))).toBe(sha256(bytes));
     await storage.close();
   });
