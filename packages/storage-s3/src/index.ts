@@ -1,6 +1,6 @@
 export { mapS3Error } from './map-s3-error.js';
 export { plugin } from './plugin.js';
-export { createS3Storage, type S3Storage } from './s3-storage.js';
+export { createS3Storage, type S3Storage, type S3StorageHooks } from './s3-storage.js';
 export {
   maximumPartSizeBytes,
   minimumPartSizeBytes,

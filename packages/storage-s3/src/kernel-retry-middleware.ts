@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type RetryPolicy, retry } from '@cairn/kernel';
 import { mapS3Error, type S3RequestContext } from './map-s3-error.js';
@@ -27,6 +26,13 @@ function describeCall(context: CallContext, args: CallArguments, bucket: string)
   };
 }
 
+/** Bytes can be sent again; a stream (Node, web or a Blob's) is used up by the first try. */
+function isReplayable(body: unknown): boolean {
+  return (
+    body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array
+  );
+}
+
 /**
  * Puts the kernel's retry loop inside the SDK's middleware stack, around each HTTP request and
  * after the SDK's own retry step (switched off with `maxAttempts: 1`): so there is one retry
@@ -50,7 +56,7 @@ export function addKernelRetry(client: S3Client, policy: RetryPolicy, bucket: st
           throw mapS3Error(error, call);
         }
       };
-      if (args.request?.body instanceof Readable) return once();
+      if (!isReplayable(args.request?.body)) return once();
       const signal = context[smithyContextKey]?.abortSignal;
       return retry(once, signal === undefined ? policy : { ...policy, signal });
     }) as never,

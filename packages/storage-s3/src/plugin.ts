@@ -10,5 +10,5 @@ export const plugin = definePlugin({
   kind: 'storage',
   name: s3StorageName,
   optionsSchema: s3StorageOptionsSchema,
-  create: (options) => createS3Storage(options),
+  create: (options, context) => createS3Storage(options, { logger: context.logger }),
 });

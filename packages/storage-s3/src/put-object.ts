@@ -4,6 +4,7 @@ import {
   AbortMultipartUploadCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
@@ -18,7 +19,7 @@ import {
   validateKey,
   validatePutOptions,
 } from '@cairn/kernel';
-import { type LeadingBytes, readLeadingBytes } from './leading-bytes.js';
+import { AbortedRead, type LeadingBytes, readLeadingBytes } from './leading-bytes.js';
 import { finalS3Error, type S3RequestContext } from './map-s3-error.js';
 import {
   contentDigestMetadataKey,
@@ -177,12 +178,28 @@ async function putBytes(
     return describeWritten(key, bytes.length, output.ETag, sha256, options);
   } catch (error) {
     const mapped = conditionOutcome(prepared, finalS3Error(error, prepared.request));
-    if (isCairnError(mapped, 'PRECONDITION_FAILED')) {
-      const ours = await ownEarlierWrite(context, prepared);
-      if (ours !== undefined) return describeWritten(key, bytes.length, ours.ETag, sha256, options);
-    }
+    const ours = await ownWriteDespite(context, prepared, mapped);
+    if (ours !== undefined) return describeWritten(key, bytes.length, ours.ETag, sha256, options);
     throw mapped;
   }
+}
+
+/**
+ * Whether a put that failed with `error` in fact stored its object: a request whose answer was
+ * lost (after the store committed it) and was then retried meets its own object as "taken"
+ * (412), or its own completed upload as gone (NoSuchUpload), or runs out of retries, or is
+ * aborted while in flight. The put's token tells; the object is then returned, as the work is
+ * done.
+ */
+async function ownWriteDespite(
+  context: S3Context,
+  prepared: PreparedPut,
+  error: CairnError,
+): Promise<{ ETag?: string | undefined } | undefined> {
+  const mayHaveLanded =
+    ['PRECONDITION_FAILED', 'TRANSIENT_IO', 'ABORTED'].includes(error.code) ||
+    error.details.s3Code === 'NoSuchUpload';
+  return mayHaveLanded ? ownEarlierWrite(context, prepared) : undefined;
 }
 
 async function putStream(
@@ -191,19 +208,20 @@ async function putStream(
   rest: NodeJS.ReadableStream,
 ): Promise<ObjectInfo> {
   const { key, options } = prepared;
-  // Every multipart upload carries a token: a completion retried after S3 already completed
-  // it answers NoSuchUpload, and the token shows the object there is this upload's.
-  prepared.metadata[writeTokenMetadataKey] ??= randomBytes(12).toString('hex');
   const expected = options.expectedSha256?.toLowerCase();
   const digest = new VerifyingDigest(key, expected);
   pipeline(rest, digest, () => {
     // A failed source or a digest mismatch surfaces as the upload's error.
   });
-  const abortController = new AbortController();
-  const onAbort = () => abortController.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // The caller's signal reaches every request lib-storage sends (it passes none itself), and a
+  // stalled source is ended, so the upload settles only once nothing of it is in flight.
+  const { signal } = options;
+  const onAbort = () => digest.destroy(new AbortedRead(signal?.reason));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the first part was read ahead: the event has been and gone.
+  if (signal?.aborted) onAbort();
   const upload = new Upload({
-    client: context.client,
+    client: signal === undefined ? context.client : withAbortSignal(context.client, signal),
     params: {
       Bucket: context.options.bucket,
       Key: prepared.s3Key,
@@ -222,37 +240,56 @@ async function putStream(
     // lib-storage's own clean-up replaces the upload's error with the clean-up's when that
     // fails too; the parts are removed below instead, keeping the error that matters.
     leavePartsOnError: true,
-    abortController,
   });
   try {
     const output = await upload.done();
     return describeWritten(key, digest.bytesPassed, output.ETag, digest.sha256, options);
   } catch (error) {
     digest.destroy();
+    const mapped = streamFailure(prepared, digest, rest, error);
+    const ours = await ownWriteDespite(context, prepared, mapped);
+    if (ours !== undefined) {
+      return describeWritten(key, digest.bytesPassed, ours.ETag, digest.sha256, options);
+    }
     await abandonUpload(context, prepared, upload);
-    if (options.signal?.aborted) {
-      throw abortedError(s3StorageName, options.signal.reason, `Writing "${key}"`, {
-        hint: 'Nothing was stored: the multipart upload was abandoned.',
-        details: { key },
-      });
-    }
-    // The source's own failure (or the digest check) is the caller's error, not S3's.
-    const sourceError = digest.errored ?? (rest as { errored?: unknown }).errored;
-    if (sourceError !== null && sourceError !== undefined) throw bodyFailed(key, sourceError);
-    const mapped = finalS3Error(error, {
-      ...prepared.request,
-      operation: 'CompleteMultipartUpload',
-    });
-    if (isCairnError(mapped, 'PRECONDITION_FAILED', 'NOT_FOUND')) {
-      // NOT_FOUND here is NoSuchUpload: a retried completion of an upload S3 already completed.
-      const ours = await ownEarlierWrite(context, prepared);
-      if (ours !== undefined)
-        return describeWritten(key, digest.bytesPassed, ours.ETag, digest.sha256, options);
-    }
     throw mapped;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** What a failed multipart upload reports: the caller's abort, the source's failure, or S3's. */
+function streamFailure(
+  prepared: PreparedPut,
+  digest: VerifyingDigest,
+  rest: NodeJS.ReadableStream,
+  error: unknown,
+): CairnError {
+  const { key, options } = prepared;
+  if (options.signal?.aborted) {
+    return abortedError(s3StorageName, options.signal.reason, `Writing "${key}"`, {
+      hint: 'The multipart upload was abandoned; a completion already in flight may still have stored the object.',
+      details: { key },
+    });
+  }
+  // The source's own failure (or the digest check) is the caller's error, not S3's.
+  const sourceError = digest.errored ?? (rest as { errored?: unknown }).errored;
+  if (sourceError !== null && sourceError !== undefined) return bodyFailed(key, sourceError);
+  return conditionOutcome(
+    prepared,
+    finalS3Error(error, { ...prepared.request, operation: 'CompleteMultipartUpload' }),
+  );
+}
+
+/** The client, with `signal` added to every request sent through it. */
+function withAbortSignal(client: S3Client, signal: AbortSignal): S3Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return (command: Parameters<S3Client['send']>[0], sendOptions?: object) =>
+        target.send(command, { ...sendOptions, abortSignal: signal });
+    },
+  });
 }
 
 /**
@@ -324,9 +361,8 @@ export async function putObject(
     });
   }
   const s3Key = s3KeyOf(context, key);
-  const conditional = options.ifNoneMatch !== undefined || options.ifMatch !== undefined;
   const metadata = userMetadata(options);
-  if (conditional) metadata[writeTokenMetadataKey] = randomBytes(12).toString('hex');
+  metadata[writeTokenMetadataKey] = randomBytes(8).toString('hex');
   const base = {
     key,
     s3Key,

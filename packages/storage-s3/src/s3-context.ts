@@ -18,10 +18,11 @@ export interface S3Context {
 export const contentDigestMetadataKey = 'cairn-content-sha256';
 
 /**
- * Metadata under which a conditional put records a token unique to that put, so a retry that
- * finds the key taken can tell its own earlier, answered-too-late attempt from another writer.
+ * Metadata under which every put records a token unique to that put, so a put whose answer was
+ * lost (a reset, a 5xx or an abort after the store committed it) can tell its own object from
+ * another writer's. Short: S3 allows 2 KiB of metadata, and the mirror adds its own entries.
  */
-export const writeTokenMetadataKey = 'cairn-write-token';
+export const writeTokenMetadataKey = 'cairn-write';
 
 /** Metadata names the backend sets itself and hides from callers. */
 export const ownMetadataKeys: ReadonlySet<string> = new Set([

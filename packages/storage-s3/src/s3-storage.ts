@@ -1,11 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  type AttemptListener,
   createRetryPolicy,
   type ListOptions,
+  type Logger,
   listFromPages,
   maxKeyBytes,
   type Storage,
   type StorageCapabilities,
+  silentLogger,
 } from '@cairn/kernel';
 import { deleteObject } from './delete-object.js';
 import { getObject, headObject } from './get-object.js';
@@ -19,6 +22,21 @@ import {
   type S3StorageOptions,
   s3StorageName,
 } from './s3-storage-options.js';
+
+/** What a caller can observe of an S3 storage at work. */
+export interface S3StorageHooks {
+  /** Where retries and the SDK handler's warnings are logged; silent by default. */
+  readonly logger?: Logger;
+  /**
+   * Receives every attempt of every request (the kernel's {@link AttemptListener}), to count
+   * or journal retries.
+   */
+  readonly onAttempt?: AttemptListener;
+}
+
+function describeAttemptError(error: unknown): string | undefined {
+  return error instanceof Error ? error.message : undefined;
+}
 
 /** A storage on an S3 bucket, with what it was opened with. */
 export interface S3Storage extends Storage {
@@ -40,10 +58,33 @@ export interface S3Storage extends Storage {
  * const storage = createS3Storage({ bucket: 'ml-runs', prefix: 'team-a/', region: 'eu-west-1' });
  * await storage.put('hello.txt', 'hello');
  */
-export function createS3Storage(options: S3StorageOptions): S3Storage {
+export function createS3Storage(options: S3StorageOptions, hooks: S3StorageHooks = {}): S3Storage {
   const resolved = parseS3StorageOptions(options);
-  const policy = createRetryPolicy(resolved.retry ?? {});
-  const client = createS3Client(resolved, policy);
+  const logger = (hooks.logger ?? silentLogger).child({ backend: s3StorageName });
+  const policy = createRetryPolicy({
+    ...resolved.retry,
+    onAttempt: (event) => {
+      // Every retry is worth a line: a store that throttles or drops connections shows here
+      // long before it makes a put fail.
+      if (event.outcome === 'failure' && event.delayMs !== undefined) {
+        logger.warn(
+          {
+            attempt: event.attempt,
+            delayMs: event.delayMs,
+            error: describeAttemptError(event.error),
+          },
+          's3 request failed; retrying',
+        );
+      }
+      try {
+        hooks.onAttempt?.(event);
+      } catch (error) {
+        // A broken listener must not turn into a failed request.
+        logger.warn({ error: describeAttemptError(error) }, 'onAttempt listener threw');
+      }
+    },
+  });
+  const client = createS3Client(resolved, policy, logger);
   const context: S3Context = {
     client,
     options: resolved,
