@@ -380,7 +380,7 @@ function localFailure(
   if (tooManyParts.test(message)) {
     return fail(
       'PERMANENT_IO',
-      `${of} failed: ${message} The object is larger than partSizeBytes × 10,000, the most parts S3 takes in one upload; raise "partSizeBytes" in the s3 storage options (64 MiB parts allow 640 GiB).`,
+      `${of} failed: ${message} The object is larger than partSizeBytes × 10,000, the most parts S3 takes in one upload; raise "partSizeBytes" in the s3 storage options (64 MiB parts allow 625 GiB).`,
     );
   }
   if (checksumMismatch.test(message)) {

@@ -50,8 +50,8 @@ export const s3StorageOptionsSchema = z.strictObject({
       },
     ),
   /**
-   * The region, e.g. `eu-west-1`. Default: the SDK's (`AWS_REGION`, then the shared config);
-   * `us-east-1` when an `endpoint` is given and nothing else names one.
+   * The region, e.g. `eu-west-1`. Default: `AWS_REGION`, then the SDK's (the profile's region
+   * in the shared config); with an `endpoint` and no `region` or `AWS_REGION`, `us-east-1`.
    */
   region: z.string().min(1).optional(),
   /** The store's URL for S3-compatible stores (MinIO, R2, Ceph) or a VPC endpoint. */
@@ -82,7 +82,9 @@ export const s3StorageOptionsSchema = z.strictObject({
   responseChecksumValidation: checksumMode.default('WHEN_SUPPORTED'),
   /**
    * Size of each part of a multipart upload (default 8 MiB, at least 5 MiB). Objects up to
-   * this size go up in one request; memory per upload is about `partSizeBytes × concurrency`.
+   * this size go up in one request; memory per upload is about
+   * `partSizeBytes × (concurrency + 2)`. S3 takes at most 10,000 parts, so the largest object
+   * is `partSizeBytes × 10,000`: about 78 GiB at 8 MiB; 64 MiB parts allow 625 GiB.
    */
   partSizeBytes: z
     .number()
