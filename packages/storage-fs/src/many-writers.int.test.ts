@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runManyVersionWriters, type VersionWriterAssignment } from '@cairn/testkit';
+import { runManyVersionWriters, tsxWriterCommand } from '@cairn/testkit';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from './index.js';
 import { temporaryRoot } from './testing/temporary-root.js';
@@ -10,18 +10,7 @@ const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
 const childScript = join(packageDirectory, 'src', 'testing', 'version-writer-child.ts');
 
 function writerCommand(description: WriterStorageDescription) {
-  return (assignment: VersionWriterAssignment) => ({
-    command: process.execPath,
-    args: [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      childScript,
-      JSON.stringify(description),
-      JSON.stringify(assignment),
-    ],
-    cwd: packageDirectory,
-  });
+  return tsxWriterCommand(childScript, description, { cwd: packageDirectory });
 }
 
 // Eight Node processes booting tsx on a small, busy machine take a while: a generous limit,

@@ -78,6 +78,26 @@ export async function runShardWriters(options: ShardWritersOptions): Promise<Sha
     ),
     (rank) => `rank ${rank}`,
   );
+  return readShardWritersOutcome(storage, { step, worldSize, reports });
+}
+
+/**
+ * The second half of {@link runShardWriters}: given the ranks' reports, reads what the store
+ * holds for the checkpoint they wrote (the sidecar if any, `list` and `latest` for the step,
+ * and every shard loaded and verified). Exported so the outcome of ranks run in one process
+ * can be checked the same way.
+ *
+ * @throws when the store refuses to read a committed shard (`CORRUPT_DATA`).
+ */
+export async function readShardWritersOutcome(
+  storage: Storage,
+  written: {
+    readonly step: string;
+    readonly worldSize: number;
+    readonly reports: readonly ShardWriterReport[];
+  },
+): Promise<ShardWritersOutcome> {
+  const { step, worldSize, reports } = written;
   const ids = [...new Set(reports.flatMap((report) => (report.skipped ? [] : [report.id])))].sort();
   const store = createCheckpointStore({ storage });
   const [id] = ids;

@@ -45,8 +45,7 @@ export interface ManyVersionWritersOutcome {
  *
  * @example
  * const outcome = await runManyVersionWriters({ storage, prefix: 'many/', writers: 8, versionsEach: 50,
- *   startWriter: (assignment) => ({ command: process.execPath,
- *     args: ['--import', 'tsx', childScript, JSON.stringify(description), JSON.stringify(assignment)] }) });
+ *   startWriter: tsxWriterCommand(childScript, description) });
  * expect(outcome.problems).toEqual([]);
  */
 export async function runManyVersionWriters(
