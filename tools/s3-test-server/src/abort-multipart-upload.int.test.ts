@@ -5,45 +5,22 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
-  S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { describe, expect, it } from 'vitest';
+import { s3ErrorOf, useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 
-/** The S3 error a send rejected with (fails the test if it resolved). */
-async function s3ErrorOf(sending: Promise<unknown>): Promise<S3ServiceException> {
-  const outcome = await sending.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(S3ServiceException);
-  return outcome as S3ServiceException;
-}
-
 describe('multipart uploads imitated in s3rver', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useTestClient();
 
   async function startUpload(key: string) {
-    const created = await client.send(
+    const created = await s3.client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
     const uploadId = created.UploadId ?? '';
-    const part = await client.send(
+    const part = await s3.client.send(
       new UploadPartCommand({
         Bucket: bucket,
         Key: key,
@@ -58,13 +35,13 @@ describe('multipart uploads imitated in s3rver', () => {
   it('AbortMultipartUpload answers 204 and the upload is gone: its parts can be neither added nor completed', async () => {
     const key = 'abort/one';
     const { uploadId, parts } = await startUpload(key);
-    const aborted = await client.send(
+    const aborted = await s3.client.send(
       new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
     );
     expect(aborted.$metadata.httpStatusCode).toBe(204);
 
     const completing = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: bucket,
           Key: key,
@@ -76,7 +53,7 @@ describe('multipart uploads imitated in s3rver', () => {
     expect(completing.name).toBe('NoSuchUpload');
     expect(completing.$metadata.httpStatusCode).toBe(404);
     const adding = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new UploadPartCommand({
           Bucket: bucket,
           Key: key,
@@ -88,13 +65,15 @@ describe('multipart uploads imitated in s3rver', () => {
     );
     expect(adding.name).toBe('NoSuchUpload');
     const again = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
       ),
     );
     expect(again.name).toBe('NoSuchUpload');
     expect(again.$metadata.httpStatusCode).toBe(404);
-    const head = await s3ErrorOf(client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    const head = await s3ErrorOf(
+      s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    );
     expect(head.$metadata.httpStatusCode).toBe(404);
   });
 
@@ -106,13 +85,13 @@ describe('multipart uploads imitated in s3rver', () => {
       ['abort/other', uploadId],
     ] as const) {
       const error = await s3ErrorOf(
-        client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })),
+        s3.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })),
       );
       expect(error.name, `${key} ${id}`).toBe('NoSuchUpload');
       expect(error.$metadata.httpStatusCode).toBe(404);
     }
     // The upload survived the wrong-key abort.
-    const completed = await client.send(
+    const completed = await s3.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
         Key: 'abort/kept',
@@ -131,7 +110,7 @@ describe('multipart uploads imitated in s3rver', () => {
       [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }],
     ]) {
       const error = await s3ErrorOf(
-        client.send(
+        s3.client.send(
           new CompleteMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
@@ -143,7 +122,9 @@ describe('multipart uploads imitated in s3rver', () => {
       expect(error.name).toBe('InvalidPart');
       expect(error.$metadata.httpStatusCode).toBe(400);
     }
-    const head = await s3ErrorOf(client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    const head = await s3ErrorOf(
+      s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    );
     expect(head.$metadata.httpStatusCode).toBe(404);
   });
 });

@@ -9,11 +9,10 @@ import {
   type GetObjectCommandOutput,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 const chunkBytes = 256 * 1024;
@@ -98,18 +97,7 @@ function pausingBody(bytes: Buffer, pauseAt: number) {
 }
 
 describe('atomic overwrites imitated in s3rver', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useTestClient();
 
   it('PutObject: readers opened before and during an overwrite see one whole version with its own ETag and length', async () => {
     const key = 'atomic/put.bin';
@@ -117,14 +105,14 @@ describe('atomic overwrites imitated in s3rver', () => {
     // overwrite starts; the versions differ in length, so a wrong Content-Length shows.
     const oldBytes = patterned(16 * 1024 * 1024, 1);
     const newBytes = patterned(12 * 1024 * 1024, 2);
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: oldBytes }));
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: oldBytes }));
 
-    const early = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const early = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const earlyIterator = iteratorOf(early);
     const earlyFirst = await earlyIterator.next();
 
     const body = pausingBody(newBytes, newBytes.length / 2);
-    const putting = client.send(
+    const putting = s3.client.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -134,8 +122,8 @@ describe('atomic overwrites imitated in s3rver', () => {
     );
     await body.pauseReached;
     // Half the new body has gone to the server: read and HEAD the object now.
-    const headDuring = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    const during = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const headDuring = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const during = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const duringReading = await finishReading(during, iteratorOf(during));
     body.resume();
     const put = await putting;
@@ -152,7 +140,7 @@ describe('atomic overwrites imitated in s3rver', () => {
       headDuring.ContentLength === oldBytes.length ? md5Of(oldBytes) : md5Of(newBytes),
     );
     expect(put.ETag).toBe(md5Of(newBytes));
-    const after = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const after = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expectWholeVersion(await finishReading(after, iteratorOf(after)), [newBytes], 'reader after');
   });
 
@@ -161,13 +149,13 @@ describe('atomic overwrites imitated in s3rver', () => {
     const oldBytes = patterned(16 * 1024 * 1024, 3);
     const parts = [patterned(5 * 1024 * 1024, 4), patterned(1024 * 1024, 5)];
     const newBytes = Buffer.concat(parts);
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: oldBytes }));
-    const created = await client.send(
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: oldBytes }));
+    const created = await s3.client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
     const uploaded = [];
     for (const [index, part] of parts.entries()) {
-      const answer = await client.send(
+      const answer = await s3.client.send(
         new UploadPartCommand({
           Bucket: bucket,
           Key: key,
@@ -179,10 +167,10 @@ describe('atomic overwrites imitated in s3rver', () => {
       uploaded.push({ PartNumber: index + 1, ETag: answer.ETag });
     }
 
-    const early = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const early = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const earlyIterator = iteratorOf(early);
     const earlyFirst = await earlyIterator.next();
-    await client.send(
+    await s3.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
@@ -195,7 +183,7 @@ describe('atomic overwrites imitated in s3rver', () => {
     ]);
     expectWholeVersion(earlyReading, [oldBytes], 'reader opened before the completion');
 
-    const after = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const after = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expectWholeVersion(await finishReading(after, iteratorOf(after)), [newBytes], 'reader after');
   });
 });

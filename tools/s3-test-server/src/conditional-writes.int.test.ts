@@ -5,24 +5,19 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
-  S3ServiceException,
+  type S3Client,
+  type S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { describe, expect, it } from 'vitest';
+import {
+  s3ErrorOf,
+  startTestClient,
+  stopTestClient,
+  useTestClient,
+} from './testing/test-client.js';
 
 const bucket = 'cairn-test';
-
-/** The S3 error a send rejected with (fails the test if it resolved). */
-async function s3ErrorOf(sending: Promise<unknown>): Promise<S3ServiceException> {
-  const outcome = await sending.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(S3ServiceException);
-  return outcome as S3ServiceException;
-}
 
 async function textOf(client: S3Client, key: string): Promise<string | undefined> {
   const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -30,33 +25,22 @@ async function textOf(client: S3Client, key: string): Promise<string | undefined
 }
 
 describe('conditional writes imitated in front of s3rver', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useTestClient();
 
   it('PutObject with If-None-Match: * creates an absent key and answers 412 when it exists', async () => {
     const key = 'if-none-match/put';
-    await client.send(
+    await s3.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'first', IfNoneMatch: '*' }),
     );
     const error = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'second', IfNoneMatch: '*' }),
       ),
     );
     expect(error.name).toBe('PreconditionFailed');
     expect(error.$metadata.httpStatusCode).toBe(412);
     expect((error as unknown as { Condition?: string }).Condition).toBe('If-None-Match');
-    expect(await textOf(client, key)).toBe('first');
+    expect(await textOf(s3.client, key)).toBe('first');
   });
 
   it('CompleteMultipartUpload with If-None-Match: * answers 412 when the key exists and leaves it alone', async () => {
@@ -64,13 +48,13 @@ describe('conditional writes imitated in front of s3rver', () => {
     const part = Buffer.alloc(5 * 1024 * 1024, 7);
 
     const uploadParts = async () => {
-      const created = await client.send(
+      const created = await s3.client.send(
         new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
       );
       const uploadId = created.UploadId ?? '';
       const parts = [];
       for (const partNumber of [1, 2]) {
-        const uploaded = await client.send(
+        const uploaded = await s3.client.send(
           new UploadPartCommand({
             Bucket: bucket,
             Key: key,
@@ -91,49 +75,49 @@ describe('conditional writes imitated in front of s3rver', () => {
     };
 
     // While the key is absent the conditional complete succeeds.
-    await client.send(await uploadParts());
-    const first = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    await s3.client.send(await uploadParts());
+    const first = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expect(first.ContentLength).toBe(2 * part.length);
     await first.Body?.transformToByteArray();
 
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'small' }));
-    const error = await s3ErrorOf(client.send(await uploadParts()));
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'small' }));
+    const error = await s3ErrorOf(s3.client.send(await uploadParts()));
     expect(error.$metadata.httpStatusCode).toBe(412);
     expect(error.name).toBe('PreconditionFailed');
-    expect(await textOf(client, key)).toBe('small');
+    expect(await textOf(s3.client, key)).toBe('small');
   });
 
   it('If-Match replaces only the version read: right ETag succeeds, wrong one answers 412', async () => {
     const key = 'if-match/put';
-    const written = await client.send(
+    const written = await s3.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'one' }),
     );
-    const replaced = await client.send(
+    const replaced = await s3.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'two', IfMatch: written.ETag }),
     );
-    expect(await textOf(client, key)).toBe('two');
+    expect(await textOf(s3.client, key)).toBe('two');
 
     // The ETag of 'one' is stale now.
     const error = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'three', IfMatch: written.ETag }),
       ),
     );
     expect(error.$metadata.httpStatusCode).toBe(412);
     expect((error as unknown as { Condition?: string }).Condition).toBe('If-Match');
-    expect(await textOf(client, key)).toBe('two');
+    expect(await textOf(s3.client, key)).toBe('two');
 
     // Quotes do not matter when comparing.
     const unquoted = (replaced.ETag ?? '').replaceAll('"', '');
-    await client.send(
+    await s3.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'four', IfMatch: unquoted }),
     );
-    expect(await textOf(client, key)).toBe('four');
+    expect(await textOf(s3.client, key)).toBe('four');
   });
 
   it('If-Match on a missing key answers 404 NoSuchKey, as S3 does', async () => {
     const error = await s3ErrorOf(
-      client.send(
+      s3.client.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: 'if-match/missing',
@@ -150,7 +134,7 @@ describe('conditional writes imitated in front of s3rver', () => {
     const key = 'if-none-match/race';
     const outcomes = await Promise.allSettled(
       Array.from({ length: 20 }, (_, index) =>
-        client.send(
+        s3.client.send(
           new PutObjectCommand({
             Bucket: bucket,
             Key: key,
@@ -169,14 +153,13 @@ describe('conditional writes imitated in front of s3rver', () => {
         expect((outcome.reason as S3ServiceException).$metadata.httpStatusCode).toBe(412);
       }
     }
-    expect(await textOf(client, key)).toBe(`writer ${winners[0]}`);
+    expect(await textOf(s3.client, key)).toBe(`writer ${winners[0]}`);
   });
 });
 
 describe('conditionalWrites: false', () => {
   it('passes the headers through to s3rver, which ignores them', async () => {
-    const server = await startS3Server({ conditionalWrites: false });
-    const client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
+    const { server, client } = await startTestClient({ conditionalWrites: false });
     try {
       const key = 'ignored/if-none-match';
       await client.send(
@@ -187,8 +170,7 @@ describe('conditionalWrites: false', () => {
       );
       expect(await textOf(client, key)).toBe('second');
     } finally {
-      client.destroy();
-      await server.stop();
+      await stopTestClient({ server, client });
     }
   });
 });

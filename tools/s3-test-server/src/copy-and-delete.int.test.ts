@@ -7,30 +7,17 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { describe, expect, it } from 'vitest';
+import { s3ErrorOf, useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 
 describe('copy and delete on the test server', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useTestClient();
 
   it('CopyObject copies bytes and metadata, or replaces the metadata when asked', async () => {
-    const put = await client.send(
+    const put = await s3.client.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: 'copy/source.txt',
@@ -39,7 +26,7 @@ describe('copy and delete on the test server', () => {
         Metadata: { origin: 'source' },
       }),
     );
-    const copied = await client.send(
+    const copied = await s3.client.send(
       new CopyObjectCommand({
         Bucket: bucket,
         Key: 'copy/kept.txt',
@@ -47,12 +34,14 @@ describe('copy and delete on the test server', () => {
       }),
     );
     expect(copied.CopyObjectResult?.ETag).toBe(put.ETag);
-    const kept = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy/kept.txt' }));
+    const kept = await s3.client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'copy/kept.txt' }),
+    );
     expect(await kept.Body?.transformToString()).toBe('copied bytes');
     expect(kept.ContentType).toBe('text/plain');
     expect(kept.Metadata).toEqual({ origin: 'source' });
 
-    await client.send(
+    await s3.client.send(
       new CopyObjectCommand({
         Bucket: bucket,
         Key: 'copy/source.txt',
@@ -62,7 +51,7 @@ describe('copy and delete on the test server', () => {
         Metadata: { origin: 'replaced' },
       }),
     );
-    const replaced = await client.send(
+    const replaced = await s3.client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: 'copy/source.txt' }),
     );
     expect(replaced.ETag).toBe(put.ETag);
@@ -73,22 +62,18 @@ describe('copy and delete on the test server', () => {
 
   it('DeleteObject removes the object from GET and the listing, and keeps its neighbours', async () => {
     for (const key of ['delete/a/gone.txt', 'delete/a/kept.txt', 'delete/b.txt']) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
     }
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'delete/a/gone.txt' }));
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'delete/a/kept.txt' }));
-    await client.send(
+    await s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'delete/a/gone.txt' }));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'delete/a/kept.txt' }));
+    await s3.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: 'delete/a/kept.txt', Body: 'k' }),
     );
-    const error = await client
-      .send(new GetObjectCommand({ Bucket: bucket, Key: 'delete/a/gone.txt' }))
-      .then(
-        () => undefined,
-        (rejection: unknown) => rejection,
-      );
-    expect(error).toBeInstanceOf(S3ServiceException);
-    expect((error as S3ServiceException).name).toBe('NoSuchKey');
-    const listed = await client.send(
+    const error = await s3ErrorOf(
+      s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'delete/a/gone.txt' })),
+    );
+    expect(error.name).toBe('NoSuchKey');
+    const listed = await s3.client.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: 'delete/' }),
     );
     expect(listed.Contents?.map((object) => object.Key)).toEqual([
@@ -96,7 +81,7 @@ describe('copy and delete on the test server', () => {
       'delete/b.txt',
     ]);
     // Deleting a missing key succeeds, as on S3.
-    const again = await client.send(
+    const again = await s3.client.send(
       new DeleteObjectCommand({ Bucket: bucket, Key: 'delete/a/gone.txt' }),
     );
     expect(again.$metadata.httpStatusCode).toBe(204);

@@ -7,9 +7,9 @@ import {
   S3Client,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 
@@ -35,22 +35,13 @@ function isNetworkReset(error: unknown): boolean {
 }
 
 describe('startFaultProxy', () => {
-  let server: S3TestServer;
-  let direct: S3Client;
+  // The server, and a client of it that bypasses the proxy.
+  const direct = useTestClient();
   let proxy: FaultProxy;
   let viaProxy: S3Client;
 
-  beforeAll(async () => {
-    server = await startS3Server();
-    direct = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    direct?.destroy();
-    await server?.stop();
-  });
-
   beforeEach(async () => {
+    const { server } = direct;
     proxy = await startFaultProxy({ target: server.endpoint });
     viaProxy = new S3Client({ ...server.clientConfig(), endpoint: proxy.endpoint, maxAttempts: 1 });
   });
@@ -62,7 +53,7 @@ describe('startFaultProxy', () => {
 
   async function exists(key: string): Promise<boolean> {
     try {
-      await direct.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      await direct.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return true;
     } catch (error) {
       if ((error as S3ServiceException).$metadata?.httpStatusCode === 404) return false;
@@ -111,7 +102,9 @@ describe('startFaultProxy', () => {
   });
 
   it('status fault on HEAD: the status with no body, as S3 sends it', async () => {
-    await direct.send(new PutObjectCommand({ Bucket: bucket, Key: 'status/head', Body: 'x' }));
+    await direct.client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'status/head', Body: 'x' }),
+    );
     proxy.addFault({
       match: { method: 'HEAD' },
       times: Number.POSITIVE_INFINITY,
@@ -156,7 +149,7 @@ describe('startFaultProxy', () => {
 
   it('reset-response-body: the download starts, then its body stream fails', async () => {
     const payload = randomBytes(2 * 1024 * 1024);
-    await direct.send(
+    await direct.client.send(
       new PutObjectCommand({ Bucket: bucket, Key: 'reset/download', Body: payload }),
     );
     proxy.addFault({
@@ -195,7 +188,7 @@ describe('startFaultProxy', () => {
     )) as S3ServiceException;
     expect(error.name).toBe('InternalError');
     expect(error.$metadata.httpStatusCode).toBe(500);
-    const got = await direct.send(
+    const got = await direct.client.send(
       new GetObjectCommand({ Bucket: bucket, Key: 'lost-answer/object' }),
     );
     expect(await got.Body?.transformToString()).toBe('committed');

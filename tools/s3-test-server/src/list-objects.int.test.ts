@@ -7,11 +7,10 @@ import {
   type ListObjectsV2CommandInput,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  S3Client,
-  S3ServiceException,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { s3ErrorOf, useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 
@@ -58,30 +57,22 @@ function prefixesOf(pages: readonly ListObjectsV2CommandOutput[], prefix: string
 }
 
 describe('listings imitated in s3rver', () => {
-  let server: S3TestServer;
-  let client: S3Client;
+  const s3 = useTestClient();
 
   beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
     const keys = [
       ...[...orderedNames].reverse().map((name) => `order/${name}`),
       ...folderNames.map((name) => `folders/${name}`),
     ];
     for (const key of keys) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
     }
   });
 
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
-
   it('lists keys in UTF-8 byte order, in one page and across pages of 2', async () => {
-    const [whole] = await allPages(client, { Bucket: bucket, Prefix: 'order/' });
+    const [whole] = await allPages(s3.client, { Bucket: bucket, Prefix: 'order/' });
     expect(keysOf([whole as ListObjectsV2CommandOutput], 'order/')).toEqual(orderedNames);
-    const paged = await allPages(client, { Bucket: bucket, Prefix: 'order/', MaxKeys: 2 });
+    const paged = await allPages(s3.client, { Bucket: bucket, Prefix: 'order/', MaxKeys: 2 });
     expect(paged.length).toBe(Math.ceil(orderedNames.length / 2));
     expect(keysOf(paged, 'order/')).toEqual(orderedNames);
     expect(paged.map((page) => page.KeyCount)).toEqual(
@@ -96,7 +87,7 @@ describe('listings imitated in s3rver', () => {
       ['order/～', ['😀', '🙂', '🙂/x']],
       ['order/🙂', ['🙂/x']],
     ] as const) {
-      const pages = await allPages(client, {
+      const pages = await allPages(s3.client, {
         Bucket: bucket,
         Prefix: 'order/',
         StartAfter: startAfter,
@@ -107,7 +98,7 @@ describe('listings imitated in s3rver', () => {
   });
 
   it('a continuation token overrides StartAfter', async () => {
-    const first = await client.send(
+    const first = await s3.client.send(
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: 'order/',
@@ -117,7 +108,7 @@ describe('listings imitated in s3rver', () => {
     );
     expect(keysOf([first], 'order/')).toEqual(['a-b', 'a/b', 'a0']);
     for (const startAfter of ['order/', 'order/～']) {
-      const second = await client.send(
+      const second = await s3.client.send(
         new ListObjectsV2Command({
           Bucket: bucket,
           Prefix: 'order/',
@@ -131,7 +122,11 @@ describe('listings imitated in s3rver', () => {
   });
 
   it('with a delimiter, KeyCount and MaxKeys count keys and common prefixes alike', async () => {
-    const [page] = await allPages(client, { Bucket: bucket, Prefix: 'folders/', Delimiter: '/' });
+    const [page] = await allPages(s3.client, {
+      Bucket: bucket,
+      Prefix: 'folders/',
+      Delimiter: '/',
+    });
     expect(keysOf([page as ListObjectsV2CommandOutput], 'folders/')).toEqual([
       'a.txt',
       'dir1-sibling',
@@ -144,7 +139,7 @@ describe('listings imitated in s3rver', () => {
     expect(page?.KeyCount).toBe(5);
 
     // Pages of one entry each, in order; after a common prefix the next page skips its keys.
-    const pages = await allPages(client, {
+    const pages = await allPages(s3.client, {
       Bucket: bucket,
       Prefix: 'folders/',
       Delimiter: '/',
@@ -155,7 +150,7 @@ describe('listings imitated in s3rver', () => {
     ).toEqual([['a.txt'], ['dir1-sibling'], ['dir1/'], ['dir2/'], ['z.txt']]);
     expect(pages.map((each) => each.KeyCount)).toEqual([1, 1, 1, 1, 1]);
 
-    const inside = await allPages(client, {
+    const inside = await allPages(s3.client, {
       Bucket: bucket,
       Prefix: 'folders/dir1/',
       Delimiter: '/',
@@ -169,7 +164,7 @@ describe('listings imitated in s3rver', () => {
     const entries: string[] = [];
     let marker: string | undefined;
     for (let pages = 0; pages < 10; pages += 1) {
-      const page = await client.send(
+      const page = await s3.client.send(
         new ListObjectsCommand({
           Bucket: bucket,
           Prefix: 'folders/',
@@ -191,13 +186,11 @@ describe('listings imitated in s3rver', () => {
   });
 
   it('a continuation token the server did not issue is InvalidArgument', async () => {
-    const error = await client
-      .send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'not-a-token' }))
-      .then(
-        () => undefined,
-        (rejection: unknown) => rejection,
-      );
-    expect(error).toBeInstanceOf(S3ServiceException);
-    expect((error as S3ServiceException).name).toBe('InvalidArgument');
+    const error = await s3ErrorOf(
+      s3.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: 'not-a-token' }),
+      ),
+    );
+    expect(error.name).toBe('InvalidArgument');
   });
 });

@@ -1,13 +1,8 @@
 // These tests check byte-range GETs as S3 answers them, which the test server imitates because
 // s3rver returns the whole object for a range ending at byte 0 (`bytes=0-0`).
-import {
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { s3ErrorOf, useTestClient } from './testing/test-client.js';
 
 const bucket = 'cairn-test';
 const key = 'ranged/object.bin';
@@ -15,20 +10,12 @@ const size = 1000;
 const bytes = Buffer.from(Array.from({ length: size }, (_, index) => (index * 7 + 3) & 0xff));
 
 describe('ranged GETs imitated in s3rver', () => {
-  let server: S3TestServer;
-  let client: S3Client;
+  const s3 = useTestClient();
   let etag: string | undefined;
 
   beforeAll(async () => {
-    server = await startS3Server();
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-    etag = (await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes })))
+    etag = (await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes })))
       .ETag;
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
   });
 
   it.each([
@@ -42,7 +29,7 @@ describe('ranged GETs imitated in s3rver', () => {
   ])(
     '%s answers 206 with exactly those bytes and Content-Range bytes %i-%i/1000',
     async (range, start, end) => {
-      const got = await client.send(
+      const got = await s3.client.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }),
       );
       const received = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
@@ -55,19 +42,15 @@ describe('ranged GETs imitated in s3rver', () => {
   );
 
   it('a range starting past the last byte answers 416 InvalidRange', async () => {
-    const error = await client
-      .send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${size}-` }))
-      .then(
-        () => undefined,
-        (rejection: unknown) => rejection,
-      );
-    expect(error).toBeInstanceOf(S3ServiceException);
-    expect((error as S3ServiceException).$metadata.httpStatusCode).toBe(416);
-    expect((error as S3ServiceException).name).toBe('InvalidRange');
+    const error = await s3ErrorOf(
+      s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${size}-` })),
+    );
+    expect(error.$metadata.httpStatusCode).toBe(416);
+    expect(error.name).toBe('InvalidRange');
   });
 
   it('a range ending before it starts is ignored, as S3 ignores a malformed Range', async () => {
-    const got = await client.send(
+    const got = await s3.client.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=5-3' }),
     );
     const received = Buffer.from((await got.Body?.transformToByteArray()) ?? []);

@@ -10,11 +10,11 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   paginateListObjectsV2,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { isCairnError } from '@cairn/kernel';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3TestServer, startS3Server } from './start-s3-server.js';
+import { describe, expect, it } from 'vitest';
+import { startS3Server } from './start-s3-server.js';
+import { useTestClient } from './testing/test-client.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -27,25 +27,14 @@ function isAlive(pid: number): boolean {
 }
 
 describe('startS3Server', () => {
-  let server: S3TestServer;
-  let client: S3Client;
-
-  beforeAll(async () => {
-    server = await startS3Server({ buckets: ['cairn-test', 'second-bucket'] });
-    client = new S3Client({ ...server.clientConfig(), maxAttempts: 1 });
-  });
-
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-  });
+  const s3 = useTestClient({ buckets: ['cairn-test', 'second-bucket'] });
 
   it('describes itself and the client configuration every test should use', () => {
-    expect(server.endpoint).toBe(`http://127.0.0.1:${server.port}`);
-    expect(server.port).toBeGreaterThan(0);
-    expect(server.buckets).toEqual(['cairn-test', 'second-bucket']);
-    expect(server.clientConfig()).toEqual({
-      endpoint: server.endpoint,
+    expect(s3.server.endpoint).toBe(`http://127.0.0.1:${s3.server.port}`);
+    expect(s3.server.port).toBeGreaterThan(0);
+    expect(s3.server.buckets).toEqual(['cairn-test', 'second-bucket']);
+    expect(s3.server.clientConfig()).toEqual({
+      endpoint: s3.server.endpoint,
       region: 'us-east-1',
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
@@ -55,15 +44,15 @@ describe('startS3Server', () => {
   });
 
   it('puts, gets and lists objects in every configured bucket', async () => {
-    for (const bucket of server.buckets) {
-      await client.send(
+    for (const bucket of s3.server.buckets) {
+      await s3.client.send(
         new PutObjectCommand({ Bucket: bucket, Key: 'round/trip.txt', Body: bucket }),
       );
-      const got = await client.send(
+      const got = await s3.client.send(
         new GetObjectCommand({ Bucket: bucket, Key: 'round/trip.txt' }),
       );
       expect(await got.Body?.transformToString()).toBe(bucket);
-      const listed = await client.send(
+      const listed = await s3.client.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: 'round/' }),
       );
       expect(listed.Contents?.map((object) => object.Key)).toEqual(['round/trip.txt']);
@@ -79,14 +68,14 @@ describe('startS3Server', () => {
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-          await client.send(new PutObjectCommand({ Bucket: 'cairn-test', Key: key, Body: key }));
+          await s3.client.send(new PutObjectCommand({ Bucket: 'cairn-test', Key: key, Body: key }));
         }
       }),
     );
     const listed: string[] = [];
     let pages = 0;
     for await (const page of paginateListObjectsV2(
-      { client },
+      { client: s3.client },
       { Bucket: 'cairn-test', Prefix: 'many/' },
     )) {
       pages += 1;
