@@ -1,6 +1,6 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { abortedError, type DeleteOptions, isCairnError, validateKey } from '@cairn/kernel';
-import { finalS3Error } from './map-s3-error.js';
+import { finalS3Error } from './final-s3-error.js';
 import { type S3Context, s3KeyOf } from './s3-context.js';
 import { s3StorageName } from './s3-storage-options.js';
 

@@ -13,7 +13,8 @@ import {
   type ObjectInfo,
   validateKey,
 } from '@cairn/kernel';
-import { finalS3Error, mapS3Error, type S3RequestContext } from './map-s3-error.js';
+import { finalS3Error } from './final-s3-error.js';
+import { mapS3Error, type S3RequestContext } from './map-s3-error.js';
 import {
   contentDigestMetadataKey,
   ownMetadataKeys,

@@ -1,5 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type RetryPolicy, retry } from '@cairn/kernel';
+import {
+  defaultClassify,
+  isCairnError,
+  type RetryClassifier,
+  type RetryPolicy,
+  retry,
+} from '@cairn/kernel';
 import { mapS3Error, type S3RequestContext } from './map-s3-error.js';
 
 // Where the SDK puts a call's `abortSignal` in the handler context (see @smithy/core's
@@ -25,6 +31,16 @@ function describeCall(context: CallContext, args: CallArguments, bucket: string)
     key: args.input.Key,
   };
 }
+
+/**
+ * The kernel's classifier, except that a multipart upload S3 no longer knows (aborted by a
+ * lifecycle rule or another client, or already completed) is not sent again: no resend of the
+ * same request can succeed. The put decides what it means.
+ */
+const classify: RetryClassifier = (error, info) =>
+  isCairnError(error) && error.details.s3Code === 'NoSuchUpload'
+    ? { action: 'give-up' }
+    : defaultClassify(error, info);
 
 /** Bytes can be sent again; a stream (Node, web or a Blob's) is used up by the first try. */
 function isReplayable(body: unknown): boolean {
@@ -58,7 +74,7 @@ export function addKernelRetry(client: S3Client, policy: RetryPolicy, bucket: st
       };
       if (!isReplayable(args.request?.body)) return once();
       const signal = context[smithyContextKey]?.abortSignal;
-      return retry(once, signal === undefined ? policy : { ...policy, signal });
+      return retry(once, { ...policy, classify, ...(signal === undefined ? {} : { signal }) });
     }) as never,
     {
       relation: 'after',

@@ -5,7 +5,7 @@ import {
   validateListOptions,
   validatePrefix,
 } from '@cairn/kernel';
-import { finalS3Error } from './map-s3-error.js';
+import { finalS3Error } from './final-s3-error.js';
 import { type S3Context, storageKeyOf } from './s3-context.js';
 import { s3StorageName } from './s3-storage-options.js';
 

@@ -1,7 +1,8 @@
 import { NoSuchKey, S3ServiceException } from '@aws-sdk/client-s3';
 import { CairnError, isCairnError, retry } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
-import { finalS3Error, mapS3Error } from './map-s3-error.js';
+import { finalS3Error } from './final-s3-error.js';
+import { mapS3Error } from './map-s3-error.js';
 
 // Errors built with the SDK's own exception classes, shaped as its deserialiser builds them.
 function s3Error(name: string, status: number, message = `${name} happened`): S3ServiceException {

@@ -1,4 +1,14 @@
-import { CairnError, type CairnErrorCode, isCairnError, parseRetryAfter } from '@cairn/kernel';
+import { CairnError, type CairnErrorCode, isCairnError } from '@cairn/kernel';
+import {
+  checksumMismatch,
+  describeFailure,
+  type Failure,
+  missingRegion,
+  safeCause,
+  tooManyParts,
+  transientS3Codes,
+  unknownHostCode,
+} from './s3-failure.js';
 import { s3StorageName } from './s3-storage-options.js';
 
 /** What a request was doing when it failed, for the message. */
@@ -11,122 +21,8 @@ export interface S3RequestContext {
   readonly key?: string | undefined;
 }
 
-type Fields = Record<string, unknown>;
-
-const asFields = (value: unknown): Fields | undefined =>
-  typeof value === 'object' && value !== null ? (value as Fields) : undefined;
-
-// Codes S3 documents as "try again": throttling, internal errors, and request timeouts that S3
-// itself reports (with status 400, which would otherwise read as a permanent client error).
-const transientS3Codes: ReadonlySet<string> = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'RequestThrottled',
-  'TooManyRequests',
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  // A 403 that S3 lists as worth retrying: the SDK corrects its clock offset from the answer,
-  // and every attempt of the retry loop is signed again with it.
-  'RequestTimeTooSkewed',
-  'OperationAborted',
-  // Bytes damaged on the way (400s): the store refused them, and the same bytes sent again
-  // arrive whole. InvalidDigest (a malformed Content-MD5) is not among them: it repeats.
-  'BadDigest',
-  'XAmzContentSHA256Mismatch',
-  'IncompleteBody',
-]);
-
-// Failures of the connection rather than of the request, from Node's sockets and the SDK's
-// Node HTTP handler.
-const transientNetworkCodes: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-
-// DNS knows no such host: asking again gets the same answer. It is a mistyped endpoint, or a
-// bucket put in the host name (virtual-host addressing) of a store that has no such names.
-const unknownHostCode = 'ENOTFOUND';
-
-const transientNetworkNames: ReadonlySet<string> = new Set(['TimeoutError', 'RequestTimeout']);
-
-// Errors the SDK and lib-storage raise before or after a request, without an HTTP status; only
-// their message tells them apart.
-const missingRegion = /^Region is missing/;
-const tooManyParts = /^Exceeded \d+ parts in multipart upload/;
-// The SDK's flexible-checksums middleware (and its checksum stream, for a streamed body) when
-// the bytes received do not match the checksum header the store sent.
-const checksumMismatch = /^Checksum mismatch/;
-
-/** The parts of an SDK or socket error that decide how it maps. */
-interface Failure {
-  readonly status: number | undefined;
-  readonly code: string | undefined;
-  readonly message: string;
-  readonly networkCode: string | undefined;
-  readonly retryAfterMs: number | undefined;
-  readonly aborted: boolean;
-}
-
-function networkCodeOf(error: Fields): string | undefined {
-  let current: Fields | undefined = error;
-  for (let depth = 0; current !== undefined && depth < 5; depth += 1) {
-    const { code } = current;
-    if (typeof code === 'string' && (transientNetworkCodes.has(code) || code === unknownHostCode)) {
-      return code;
-    }
-    if (typeof current.name === 'string' && transientNetworkNames.has(current.name)) {
-      return current.name;
-    }
-    current = asFields(current.cause);
-  }
-  return undefined;
-}
-
-function retryAfterOf(error: Fields): number | undefined {
-  const response = asFields(error.$response);
-  const headers = asFields(response?.headers);
-  if (headers === undefined) return undefined;
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === 'retry-after' && typeof value === 'string') {
-      return parseRetryAfter(value, Date.now());
-    }
-  }
-  return undefined;
-}
-
-function describe(error: unknown): Failure {
-  const fields = asFields(error) ?? {};
-  const metadata = asFields(fields.$metadata);
-  const status = typeof metadata?.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
-  // The SDK names the exception after S3's error code; HEAD answers carry no body, so there
-  // the name is a bare status ("NotFound", "Forbidden", or the number itself).
-  const code =
-    typeof fields.Code === 'string'
-      ? fields.Code
-      : typeof fields.name === 'string' && fields.name !== 'Error'
-        ? fields.name
-        : undefined;
-  const message = typeof fields.message === 'string' ? fields.message : String(error);
-  return {
-    status,
-    code,
-    message,
-    networkCode: status === undefined ? networkCodeOf(fields) : undefined,
-    retryAfterMs: retryAfterOf(fields),
-    aborted: fields.name === 'AbortError',
-  };
-}
-
-function where(context: S3RequestContext): string {
+/** `s3://bucket/key` for messages. */
+export function where(context: S3RequestContext): string {
   return context.key === undefined
     ? `s3://${context.bucket}`
     : `s3://${context.bucket}/${context.key}`;
@@ -168,34 +64,6 @@ function permissionFor(context: S3RequestContext): string {
   return `${action} on ${resource}`;
 }
 
-/**
- * What of an SDK error is safe to keep as a cause: its name, message, S3 code, status and
- * request ids. The SDK error itself holds the raw HTTP response, whose request carries the
- * Authorization header and, with temporary credentials, the session token.
- */
-function safeCause(error: unknown, failure: Failure): unknown {
-  if (!(error instanceof Error)) return error;
-  const fields = error as unknown as Fields;
-  const metadata = asFields(fields.$metadata);
-  const copy = new Error(failure.message);
-  copy.name = error.name;
-  Object.assign(copy, {
-    ...(failure.code === undefined ? {} : { Code: failure.code }),
-    ...(failure.networkCode === undefined ? {} : { code: failure.networkCode }),
-    ...(metadata === undefined
-      ? {}
-      : {
-          $metadata: {
-            httpStatusCode: metadata.httpStatusCode,
-            requestId: metadata.requestId,
-            extendedRequestId: metadata.extendedRequestId,
-          },
-        }),
-  });
-  if (error.stack !== undefined) copy.stack = error.stack;
-  return copy;
-}
-
 function make(
   code: CairnErrorCode,
   message: string,
@@ -224,7 +92,7 @@ function make(
 
 // Ends the message of a transient failure; dropped again from the final error of a retry loop
 // that has stopped, where it would no longer be true.
-const retriedHint = 'This usually passes; it is retried.';
+export const retriedHint = 'This usually passes; it is retried.';
 
 /**
  * Turns an AWS SDK or socket error into the {@link CairnError} the storage contract promises:
@@ -248,7 +116,7 @@ export function mapS3Error(error: unknown, context: S3RequestContext): CairnErro
     });
   }
   if (isCairnError(error)) return error;
-  const failure = describe(error);
+  const failure = describeFailure(error);
   const { status, code } = failure;
   const of = `${context.operation} of ${where(context)}`;
   const fail = (
@@ -396,60 +264,4 @@ function localFailure(
     );
   }
   return undefined;
-}
-
-const countAttempts = (count: number) => (count === 1 ? '1 attempt' : `${count} attempts`);
-
-const numberIn = (details: Readonly<Record<string, unknown>>, name: string) =>
-  typeof details[name] === 'number' ? (details[name] as number) : undefined;
-
-/**
- * The error a storage method throws once the retry loop has ended: retries used up or a
- * deadline passed become `TRANSIENT_IO` (the contract's code for "may pass later") that says
- * how many attempts were made and which request made them; a store that asked for a longer
- * wait than the policy allows gives a `TRANSIENT_IO` that is not retryable (waiting is the
- * caller's decision) with `details.retryAfterMs`. Everything else is mapped by
- * {@link mapS3Error}.
- */
-export function finalS3Error(error: unknown, context: S3RequestContext): CairnError {
-  if (!isCairnError(error, 'RETRIES_EXHAUSTED', 'DEADLINE_EXCEEDED')) {
-    return mapS3Error(error, context);
-  }
-  const last = isCairnError(error.cause) ? error.cause : mapS3Error(error.cause, context);
-  // The request that failed, which is not always the caller's: a multipart upload's caller
-  // names the completion, while the part uploads are what ran out of attempts.
-  const operation =
-    typeof last.details.operation === 'string' ? last.details.operation : context.operation;
-  const attempts = numberIn(error.details, 'attempts');
-  const retryAfterMs = numberIn(error.details, 'retryAfterMs');
-  const tried = attempts === undefined ? 'every attempt' : countAttempts(attempts);
-  const lastSaid = last.message.replace(/^\[cairn\] \[s3\] /, '').replace(` ${retriedHint}`, '');
-  const details = {
-    ...last.details,
-    operation,
-    ...(attempts === undefined ? {} : { attempts }),
-  };
-  if (error.code === 'RETRIES_EXHAUSTED' && retryAfterMs !== undefined) {
-    const maxRetryAfterMs = numberIn(error.details, 'maxRetryAfterMs');
-    const limit = maxRetryAfterMs === undefined ? '' : ` (now ${maxRetryAfterMs} ms)`;
-    return new CairnError({
-      code: 'TRANSIENT_IO',
-      backend: s3StorageName,
-      // Not retryable: an outer retry layer would wait out what this policy chose not to.
-      retryable: false,
-      message: `${operation} of ${where(context)} stopped after ${tried}: the store asked to wait ${Math.ceil(retryAfterMs / 1000)} s before trying again, longer than "retry.maxRetryAfterMs"${limit}; the last answer: ${lastSaid} Try again later, or raise "retry.maxRetryAfterMs" if the run may wait that long.`,
-      cause: error,
-      details: { ...details, retryAfterMs },
-    });
-  }
-  const stopped =
-    error.code === 'DEADLINE_EXCEEDED' ? 'the retry deadline passed' : `${tried} failed`;
-  const raise = error.code === 'DEADLINE_EXCEEDED' ? 'retry.deadlineMs' : 'retry.maxAttempts';
-  return new CairnError({
-    code: 'TRANSIENT_IO',
-    backend: s3StorageName,
-    message: `${operation} of ${where(context)} gave up: ${stopped}; the last said: ${lastSaid} If the store is overloaded or unreachable, try again later or raise "${raise}".`,
-    cause: error,
-    details,
-  });
 }

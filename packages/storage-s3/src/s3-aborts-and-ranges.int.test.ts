@@ -169,6 +169,28 @@ describe('conditional puts of streams and lost answers', () => {
   });
 });
 
+describe('an upload the store forgot', () => {
+  it('NoSuchUpload is not sent again: the put fails at once with a retryable CONFLICT', async () => {
+    const store = storage();
+    proxy.addFault({
+      match: { query: 'partNumber', pathIncludes: 'forgotten.bin' },
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: 'status', status: 404, code: 'NoSuchUpload' },
+    });
+    const error = await failureOf(
+      store.put('forgotten.bin', Readable.from([randomBytes(11 * mebibyte)])),
+    );
+    expect(isCairnError(error, 'CONFLICT'), String(error)).toBe(true);
+    expect((error as { retryable: boolean }).retryable).toBe(true);
+    const firstPart = requestsTo('forgotten.bin').filter(
+      (request) => request.query.partNumber === '1',
+    );
+    expect(firstPart.length, 'part 1 was sent once, not retried').toBe(1);
+    proxy.clearFaults();
+    expect(await store.head('forgotten.bin')).toBeUndefined();
+  });
+});
+
 describe('ranges', () => {
   it('refuses ranges that are not whole numbers with 0 <= start <= end', async () => {
     const store = storage();
