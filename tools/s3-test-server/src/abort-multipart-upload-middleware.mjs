@@ -3,6 +3,7 @@
 // and its parts are gone, 404 NoSuchUpload for an upload id that is unknown, already completed
 // or aborted, or started for another key, and 404 NoSuchBucket for a missing bucket.
 import S3Error from 's3rver/lib/models/error.js';
+import { objectPathOf } from './object-path.mjs';
 
 /**
  * Creates the Koa middleware; it answers only AbortMultipartUpload requests (path-style) and
@@ -14,16 +15,9 @@ import S3Error from 's3rver/lib/models/error.js';
 export function createAbortMultipartUploadMiddleware() {
   return async function abortMultipartUpload(ctx, next) {
     if (ctx.method !== 'DELETE' || !('uploadId' in ctx.query)) return next();
-    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-    if (match === null) return next();
-    let bucket;
-    let key;
-    try {
-      bucket = decodeURIComponent(match[1]);
-      key = decodeURIComponent(match[2]);
-    } catch {
-      return next(); // malformed escapes: s3rver answers those itself
-    }
+    const object = objectPathOf(ctx.path);
+    if (object === undefined) return next();
+    const { bucket, key } = object;
     const store = ctx.app.store;
     if ((await store.getBucket(bucket)) === null) {
       throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', {

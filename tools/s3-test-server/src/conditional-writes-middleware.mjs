@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream';
 import { createKeyMutex } from './key-mutex.mjs';
+import { objectPathOf } from './object-path.mjs';
 
 /** Sub-resource query parameters whose PUT does not replace the object's bytes. */
 const nonWritingPutQueries = [
@@ -53,16 +54,9 @@ export function createConditionalWritesMiddleware() {
  * (`/bucket/key`); the key is decoded the way s3rver's router decodes it.
  */
 function objectWriteOf(context) {
-  const match = /^\/([^/]+)\/(.+)$/.exec(context.path);
-  if (match === null) return undefined;
-  let bucket;
-  let key;
-  try {
-    bucket = decodeURIComponent(match[1]);
-    key = decodeURIComponent(match[2]);
-  } catch {
-    return undefined; // malformed escapes: s3rver answers those itself
-  }
+  const object = objectPathOf(context.path);
+  if (object === undefined) return undefined;
+  const { bucket, key } = object;
   const query = context.query;
   const isCopy = context.get('x-amz-copy-source') !== '';
   if (context.method === 'PUT' && !nonWritingPutQueries.some((name) => name in query)) {
