@@ -14,6 +14,7 @@ import {
   type StorageBody,
   type StorageCapabilities,
   silentLogger,
+  validateGetRange,
   validatePutOptions,
 } from '@cairn/kernel';
 import { deleteObject } from './delete-object.js';
@@ -29,7 +30,7 @@ import {
 import { openStorage } from './open-storage.js';
 import { putObject } from './put-object.js';
 
-import { checkRange, getObject, headObject } from './read-object.js';
+import { getObject, headObject } from './read-object.js';
 import { abortedWrite } from './temporary-file.js';
 
 /** The fs storage: a {@link Storage} with the folder it keeps its objects in. */
@@ -98,7 +99,7 @@ export function createFsStorage(options: FsStorageOptions, hooks: FsStorageHooks
 
     async get(key: string, getOptions: GetOptions = {}): Promise<GetResult> {
       validateFsKey(key);
-      checkRange(key, getOptions.range);
+      validateGetRange(key, getOptions.range, fsStorageName);
       if (getOptions.signal?.aborted) {
         throw new CairnError({
           code: 'ABORTED',

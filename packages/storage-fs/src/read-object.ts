@@ -21,24 +21,6 @@ function notFound(key: string): CairnError {
   });
 }
 
-/** Checks a get's range before anything is opened. */
-export function checkRange(key: string, range: GetOptions['range']): void {
-  if (range === undefined) return;
-  const { start, end } = range;
-  const valid =
-    Number.isSafeInteger(start) &&
-    start >= 0 &&
-    (end === undefined || (Number.isSafeInteger(end) && end >= start));
-  if (!valid) {
-    throw new CairnError({
-      code: 'INVALID_OPTIONS',
-      backend: fsStorageName,
-      message: `Invalid range ${JSON.stringify(range)} for "${key}": expected whole numbers with 0 <= start <= end (end inclusive, optional).`,
-      details: { key },
-    });
-  }
-}
-
 const maxAttempts = 10;
 
 function keptChanging(key: string): CairnError {

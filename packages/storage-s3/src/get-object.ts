@@ -11,6 +11,7 @@ import {
   type GetResult,
   isCairnError,
   type ObjectInfo,
+  validateGetRange,
   validateKey,
 } from '@cairn/kernel';
 import { finalS3Error } from './final-s3-error.js';
@@ -231,23 +232,6 @@ function replacedWhileReading(
   });
 }
 
-/** The contract's ranges: whole numbers, 0 <= start <= end, end inclusive and optional. */
-function checkRange(key: string, range: GetOptions['range']): void {
-  if (range === undefined) return;
-  const { start, end } = range;
-  const valid =
-    Number.isSafeInteger(start) &&
-    start >= 0 &&
-    (end === undefined || (Number.isSafeInteger(end) && end >= start));
-  if (valid) return;
-  throw new CairnError({
-    code: 'INVALID_OPTIONS',
-    backend: s3StorageName,
-    message: `Invalid range ${JSON.stringify(range)} for "${key}": expected whole numbers with 0 <= start <= end (end inclusive, optional).`,
-    details: { key },
-  });
-}
-
 /**
  * A range that starts at or past the end reads nothing, as on every other backend; S3 answers
  * it with 416, so the object's facts come from a HEAD.
@@ -273,7 +257,7 @@ export async function getObject(
 ): Promise<GetResult> {
   validateKey(key, { backend: s3StorageName, maxBytes: context.maxKeyBytes });
   const { signal, range } = options;
-  checkRange(key, range);
+  validateGetRange(key, range, s3StorageName);
   if (signal?.aborted) {
     throw abortedError(s3StorageName, signal.reason, `Reading "${key}"`, { details: { key } });
   }

@@ -1,4 +1,5 @@
 export * from './body.js';
+export * from './get-options.js';
 export * from './keys.js';
 export * from './list-options.js';
 export * from './list-pages.js';

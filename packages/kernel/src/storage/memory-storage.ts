@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { DigestTransform, toReadable } from './body.js';
+import { validateGetRange } from './get-options.js';
 import { compareKeys, validateKey } from './keys.js';
 import { validateListOptions } from './list-options.js';
 import { listFromPages } from './list-pages.js';
@@ -172,6 +173,7 @@ export function createMemoryStorage(): MemoryStorage {
         });
       }
       if (options.signal?.aborted) throw abortedError(options.signal.reason);
+      validateGetRange(key, options.range, memoryStorageName);
       let chunks = stored.chunks;
       if (options.range)
         chunks = sliceChunks(

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { readAll } from '@cairn/kernel';
 import { expect } from 'vitest';
+import { expectCairnError } from './assertions.js';
 import type { StorageCheckGroup } from './check-context.js';
 
 const objectBytes = 1000;
@@ -50,6 +51,36 @@ export const rangedReadChecks: StorageCheckGroup = {
           expect(received.equals(expected), `${label}: bytes`).toBe(true);
           expect(info.size, `${label}: info describes the whole object`).toBe(objectBytes);
           expect(info.etag, `${label}: info names the stored version`).toBe(stored.etag);
+        }
+      },
+    },
+    {
+      title: 'a range starting at or past the end reads nothing and still describes the object',
+      requires: 'rangedReads',
+      async run({ storage, prefix }) {
+        const key = `${prefix}short.bin`;
+        const stored = await storage.put(key, numberedBytes());
+        for (const start of [objectBytes, objectBytes + 500]) {
+          const { info, body } = await storage.get(key, { range: { start } });
+          expect((await readAll(body)).length, `range ${start}-: length`).toBe(0);
+          expect(info.size, `range ${start}-: info describes the whole object`).toBe(objectBytes);
+          expect(info.etag, `range ${start}-: info names the stored version`).toBe(stored.etag);
+        }
+      },
+    },
+    {
+      title: 'refuses ranges that are not whole numbers with 0 <= start <= end (INVALID_OPTIONS)',
+      requires: 'rangedReads',
+      async run({ storage, prefix }) {
+        const key = `${prefix}refused-ranges.bin`;
+        await storage.put(key, numberedBytes());
+        for (const range of [{ start: 5, end: 2 }, { start: 1.5, end: 3 }, { start: -3 }]) {
+          await expectCairnError(
+            storage,
+            `get with range ${JSON.stringify(range)}`,
+            () => storage.get(key, { range }),
+            ['INVALID_OPTIONS'],
+          );
         }
       },
     },
