@@ -8,7 +8,7 @@ import {
   startS3Server,
 } from '@cairn/s3-test-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { S3Storage, S3StorageOptions } from './index.js';
+import type { S3Storage, S3StorageHooks, S3StorageOptions } from './index.js';
 import { createTestStorage } from './testing/s3-test-storage.js';
 
 // A real s3rver behind a fault-injecting proxy on loopback: every request of the real SDK
@@ -20,13 +20,15 @@ const mebibyte = 1024 * 1024;
 // Fast backoff: the tests check what is retried, not how long the waits are.
 const quickRetry = { maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 5 } as const;
 
-function storageBehindProxy(overrides: Partial<S3StorageOptions> = {}): S3Storage {
-  return createTestStorage(server, {
-    endpoint: proxy.endpoint,
-    retry: quickRetry,
-    partSizeBytes: 5 * mebibyte,
-    ...overrides,
-  });
+function storageBehindProxy(
+  overrides: Partial<S3StorageOptions> = {},
+  hooks: S3StorageHooks = {},
+): S3Storage {
+  return createTestStorage(
+    server,
+    { endpoint: proxy.endpoint, retry: quickRetry, partSizeBytes: 5 * mebibyte, ...overrides },
+    hooks,
+  );
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -75,6 +77,36 @@ describe('transient faults are retried by the kernel policy', () => {
     expect(info.sha256).toBe(sha256(Buffer.from('after the storm')));
     const puts = requestsTo('slow.txt').filter((request) => request.method === 'PUT');
     expect(puts.map((request) => request.status)).toEqual([503, 503, 200]);
+    await storage.close();
+  });
+
+  it('every retry is logged and offered to onAttempt', async () => {
+    const events: { outcome: string; delayMs: number | undefined }[] = [];
+    const warnings: unknown[][] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (...entry: unknown[]) => warnings.push(entry),
+      error: () => {},
+      child: () => logger,
+    };
+    const storage = storageBehindProxy(
+      {},
+      {
+        logger,
+        onAttempt: (event) => events.push({ outcome: event.outcome, delayMs: event.delayMs }),
+      },
+    );
+    proxy.addFault({
+      match: { method: 'PUT', pathIncludes: 'observed.txt' },
+      times: 2,
+      fault: { kind: 'status', status: 503, code: 'SlowDown' },
+    });
+    await storage.put('observed.txt', 'seen');
+    expect(events.map((event) => event.outcome)).toEqual(['failure', 'failure', 'success']);
+    expect(events.slice(0, 2).every((event) => event.delayMs !== undefined)).toBe(true);
+    expect(warnings).toHaveLength(2);
+    expect(JSON.stringify(warnings)).toContain('SlowDown');
     await storage.close();
   });
 

@@ -79,4 +79,19 @@ describe('s3 storage options', () => {
     expect(isCairnError(error, 'INVALID_KEY')).toBe(true);
     await storage.close();
   });
+
+  it('keeps credentials out of the storage object, even inspected deeply', async () => {
+    const secret = 'secret-value-that-must-not-show';
+    const storage = createS3Storage({
+      bucket: 'ok-bucket',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: secret, sessionToken: 'token-x' },
+    });
+    const { inspect } = await import('node:util');
+    const shown = `${inspect(storage, { depth: 6 })}${JSON.stringify(storage.options)}`;
+    expect(shown).not.toContain(secret);
+    expect(shown).not.toContain('token-x');
+    expect(storage.options).not.toHaveProperty('credentials');
+    await storage.close();
+  });
 });

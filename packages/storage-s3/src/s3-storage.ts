@@ -34,14 +34,24 @@ export interface S3StorageHooks {
   readonly onAttempt?: AttemptListener;
 }
 
+function withoutCredentials(
+  options: ResolvedS3StorageOptions,
+): Omit<ResolvedS3StorageOptions, 'credentials'> {
+  const { credentials: _secret, ...rest } = options;
+  return rest;
+}
+
 function describeAttemptError(error: unknown): string | undefined {
   return error instanceof Error ? error.message : undefined;
 }
 
 /** A storage on an S3 bucket, with what it was opened with. */
 export interface S3Storage extends Storage {
-  /** The options after validation (credentials included: do not log them). */
-  readonly options: ResolvedS3StorageOptions;
+  /**
+   * The options after validation, without `credentials`: a storage that ends up in a log line
+   * or an error's details must not carry them.
+   */
+  readonly options: Readonly<Omit<ResolvedS3StorageOptions, 'credentials'>>;
   /** The SDK client it sends requests through (the kernel retry loop is in its stack). */
   readonly client: S3Client;
   /** Closes the client's connections. Calls after it are not supported. */
@@ -104,7 +114,7 @@ export function createS3Storage(options: S3StorageOptions, hooks: S3StorageHooks
   return {
     name: s3StorageName,
     capabilities,
-    options: resolved,
+    options: withoutCredentials(resolved),
     client,
     put: (key, body, putOptions) => putObject(context, key, body, putOptions),
     get: (key, getOptions) => getObject(context, key, getOptions),

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { S3TestServer } from '@cairn/s3-test-server';
-import { createS3Storage, type S3Storage, type S3StorageOptions } from '../index.js';
+import {
+  createS3Storage,
+  type S3Storage,
+  type S3StorageHooks,
+  type S3StorageOptions,
+} from '../index.js';
 
 /**
  * A storage on the test server under a fresh prefix, so tests sharing a server never see each
@@ -9,17 +14,21 @@ import { createS3Storage, type S3Storage, type S3StorageOptions } from '../index
 export function createTestStorage(
   server: S3TestServer,
   overrides: Partial<S3StorageOptions> = {},
+  hooks: S3StorageHooks = {},
 ): S3Storage {
   const config = server.clientConfig();
-  return createS3Storage({
-    bucket: server.buckets[0] as string,
-    prefix: `test-${randomBytes(6).toString('hex')}/`,
-    endpoint: config.endpoint,
-    region: config.region,
-    forcePathStyle: true,
-    credentials: config.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    ...overrides,
-  });
+  return createS3Storage(
+    {
+      bucket: server.buckets[0] as string,
+      prefix: `test-${randomBytes(6).toString('hex')}/`,
+      endpoint: config.endpoint,
+      region: config.region,
+      forcePathStyle: true,
+      credentials: config.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...overrides,
+    },
+    hooks,
+  );
 }
