@@ -36,7 +36,9 @@ export interface CreateVersionOptions {
   /**
    * A version number known to be taken, e.g. the last one this writer created: the search for
    * the highest starts after it instead of from the beginning (default 0). A number above the
-   * real highest (versions deleted since) leaves a gap in the numbers, never a duplicate.
+   * real highest (versions deleted since) leaves a gap in the numbers, never a duplicate. (Two
+   * versions alive at once never share a number; but once the highest version is deleted, the
+   * next call may give its number again: keep versions immutable by not deleting the latest.)
    */
   readonly startAfter?: number;
   /** Media type stored with the record. */

@@ -52,7 +52,14 @@ function startChild<Report>(command: ChildCommand, label: string): ReleasedChild
   ready.catch(() => {});
   report.catch(() => {});
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const message = JSON.parse(line) as { ready?: boolean; report?: Report };
+    // Only the child's own JSON lines are messages; anything else a library printed is not.
+    let message: { ready?: boolean; report?: Report };
+    try {
+      message = JSON.parse(line) as { ready?: boolean; report?: Report };
+    } catch {
+      return;
+    }
+    if (typeof message !== 'object' || message === null) return;
     if (message.ready === true) markReady();
     if (message.report !== undefined) deliver(message.report);
   });
