@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../errors/cairn-error.js';
 import { checkpointKeys, shardKeys } from '../naming/layout.js';
-import { createTimeIdGenerator } from '../naming/time-id.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { keysOf, testRun, testStart } from '../testing/checkpoints-fixtures.js';
+import { keysOf, testRun } from '../testing/checkpoints-fixtures.js';
 import { rejection } from '../testing/rejection.js';
+import { rankStores, shardOf } from '../testing/shard-fixtures.js';
 import type { CheckpointStore, SavedShard } from './checkpoint-store.js';
 import { createCheckpointStore } from './create-checkpoint-store.js';
 import { keepLast } from './retention.js';
-
-/** One store per rank, each with its own clock: ranks are separate processes. */
-function rankStores(storage: Storage, worldSize: number): CheckpointStore[] {
-  return Array.from({ length: worldSize }, (_, rank) =>
-    createCheckpointStore({
-      storage,
-      timeIds: createTimeIdGenerator({ now: () => testStart + rank * 7 }),
-      now: () => testStart + rank * 7,
-    }),
-  );
-}
-
-function shardOf(rank: number, name = '1000', worldSize = 3) {
-  return {
-    run: testRun,
-    step: 'train',
-    name,
-    rank,
-    worldSize,
-    state: { rank, weights: Array.from({ length: 4 }, (_, index) => rank * 10 + index) },
-  };
-}
 
 function permutations(values: readonly number[]): number[][] {
   if (values.length <= 1) return [[...values]];
@@ -276,8 +253,8 @@ describe('sharded checkpoints', () => {
     expect(deletes[0]).toBe(checkpointKeys(ids[0] ?? '').sidecar);
     expect((await keysOf(memory, `checkpoint-shards/${ids[0]}/`)).length).toBe(0);
     expect((await keysOf(memory, `checkpoint-shards/${ids[1]}/`)).length).toBe(4);
-    expect(isCairnError(await rejection(stores[0]?.get(ids[0] ?? '') as Promise<unknown>))).toBe(
-      true,
+    expect((await rejection((stores[0] as CheckpointStore).get(ids[0] ?? ''))).code).toBe(
+      'NOT_FOUND',
     );
   });
 });
