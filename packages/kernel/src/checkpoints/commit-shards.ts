@@ -60,11 +60,20 @@ export async function completeShardedCheckpoint(
       rank === mine.rank
         ? mine
         : await readRecordAt(context, shardKeys(id, rank).record, shardRecordSchema, id);
-    if (record === undefined || record.rank !== rank || record.worldSize !== claim.worldSize) {
+    if (record === undefined) {
+      // Listed a moment ago: deleted meanwhile (a prune). Saving again finds out what is left.
+      throw new CairnError({
+        code: 'CONFLICT',
+        backend: checkpointsBackend,
+        message: `The shard record of rank ${rank} of checkpoint "${id}" was deleted while this rank committed (pruned meanwhile?); the checkpoint was not committed. Save the shard again: it commits once every rank's shard is stored.`,
+        details: { checkpoint: id, rank },
+      });
+    }
+    if (record.rank !== rank || record.worldSize !== claim.worldSize) {
       throw new CairnError({
         code: 'CORRUPT_DATA',
         backend: checkpointsBackend,
-        message: `The shard record of rank ${rank} of checkpoint "${id}" is ${record === undefined ? 'gone (pruned meanwhile?)' : 'not one of this checkpoint'}; the checkpoint was not committed.`,
+        message: `The shard record of rank ${rank} of checkpoint "${id}" is not one of this checkpoint (it says rank ${record.rank} of ${record.worldSize}); the checkpoint was not committed. Delete the uncommitted checkpoint's shards and save it again under a new name.`,
         details: { checkpoint: id, rank },
       });
     }
@@ -117,14 +126,7 @@ async function commit(
     // commits it or finds it committed.
     if (!isCairnError(error, 'PRECONDITION_FAILED')) throw error;
     const theirs = await readSidecar(context, id, undefined);
-    if (theirs.sha256 !== record.sha256) {
-      throw new CairnError({
-        code: 'CORRUPT_DATA',
-        backend: checkpointsBackend,
-        message: `Checkpoint "${id}" was committed with another shard list than the stored shard records give. Load it with each rank to see which shards verify.`,
-        details: { checkpoint: id },
-      });
-    }
+    refuseOtherShards(id, theirs, listed);
     return theirs;
   }
   context.logger.info(
@@ -141,4 +143,43 @@ async function commit(
     ...(Object.keys(record.metrics).length === 0 ? {} : { metrics: { ...record.metrics } }),
   });
   return record;
+}
+
+/**
+ * A commit found already made must list exactly the shards the records give, write included:
+ * the list digest leaves the write out, and a sidecar naming another write of a rank points at
+ * other bytes than the ones this rank was told are committed.
+ */
+function refuseOtherShards(
+  id: string,
+  theirs: CheckpointRecord,
+  listed: readonly CommittedShard[],
+): void {
+  const committed = theirs.sharding?.shards ?? [];
+  const differing = listed.filter((shard, index) => {
+    const other = committed[index];
+    return (
+      other === undefined ||
+      other.rank !== shard.rank ||
+      other.size !== shard.size ||
+      other.sha256 !== shard.sha256 ||
+      other.write !== shard.write
+    );
+  });
+  if (committed.length === listed.length && differing.length === 0) return;
+  const said = differing
+    .map((shard) => {
+      const other = committed.find((candidate) => candidate.rank === shard.rank);
+      const stored = `write ${shard.write} (${shard.size} bytes, SHA-256 ${shard.sha256})`;
+      return other === undefined
+        ? `rank ${shard.rank}: not in the sidecar; its record gives ${stored}`
+        : `rank ${shard.rank}: the sidecar lists write ${other.write} (${other.size} bytes, SHA-256 ${other.sha256}), its record ${stored}`;
+    })
+    .join('; ');
+  throw new CairnError({
+    code: 'CORRUPT_DATA',
+    backend: checkpointsBackend,
+    message: `Checkpoint "${id}" was committed with other shards than the stored shard records give (${said || `the sidecar lists ${committed.length} shards, the records ${listed.length}`}). A shard record was replaced after the commit. Load the checkpoint with each rank to see which shards verify.`,
+    details: { checkpoint: id, ranks: differing.map((shard) => shard.rank) },
+  });
 }

@@ -20,7 +20,6 @@ import {
   type PreparedPayload,
   preparePayload,
   throwIfAborted,
-  uncommit,
   writePayload,
 } from './write-payload.js';
 
@@ -168,24 +167,55 @@ async function storeShard(
     });
     return record;
   } catch (error) {
-    if (!isCairnError(error, 'PRECONDITION_FAILED')) {
-      // The record may have landed: the payload stays unless the record is known gone.
-      await uncommit(context, id, { sidecar: keys.record, payload: payloadKey });
-      throw error;
-    }
+    return settleRecord(context, save, record, payloadKey, written, error);
   }
-  // Another attempt of this rank recorded its shard first: this attempt's bytes are not needed.
+}
+
+/**
+ * After the create-only put of this attempt's shard record failed: what is stored decides.
+ * A shard record is not the commit marker (the sidecar is), and another rank may already have
+ * listed it and committed on it, so a record that may have landed is never deleted. Only a
+ * payload no record vouches for is.
+ */
+async function settleRecord(
+  context: StoreContext,
+  save: ValidShardSave,
+  mine: ShardRecord,
+  payloadKey: string,
+  written: Digest,
+  failure: unknown,
+): Promise<ShardRecord> {
+  const id = mine.checkpoint;
+  const recordKey = shardKeys(id, save.rank).record;
+  // PRECONDITION_FAILED: a record was there (another attempt's, or ours when the storage
+  // retried a put whose answer was lost). Otherwise the outcome is unknown.
+  const taken = isCairnError(failure, 'PRECONDITION_FAILED');
+  let stored: ShardRecord | undefined;
+  try {
+    stored = await readRecordAt(context, recordKey, shardRecordSchema, id);
+  } catch (error) {
+    context.logger.warn(
+      {
+        checkpoint: id,
+        rank: save.rank,
+        key: payloadKey,
+        error: error instanceof Error ? error.message : String(error),
+      },
+      'could not read back a shard record after its put failed; its payload is kept in case the record vouches for it',
+    );
+    throw taken ? error : failure;
+  }
+  if (stored?.write === mine.write) return stored;
+  // No record, or another attempt's: this attempt's bytes are not needed.
   await discard(context, id, [payloadKey]);
-  const winner = await readRecordAt(context, keys.record, shardRecordSchema, id);
-  if (winner === undefined) {
-    throw new CairnError({
-      code: 'TRANSIENT_IO',
-      backend: checkpointsBackend,
-      message: `The shard record of rank ${save.rank} of checkpoint "${id}" existed a moment ago and is gone now (pruned?). Save the shard again.`,
-      details: { checkpoint: id, rank: save.rank },
-    });
-  }
-  return sameShardOrRefuse(winner, written, save);
+  if (stored !== undefined) return sameShardOrRefuse(stored, written, save);
+  if (!taken) throw failure;
+  throw new CairnError({
+    code: 'TRANSIENT_IO',
+    backend: checkpointsBackend,
+    message: `The shard record of rank ${save.rank} of checkpoint "${id}" existed a moment ago and is gone now (pruned?). Save the shard again.`,
+    details: { checkpoint: id, rank: save.rank },
+  });
 }
 
 function sameShardOrRefuse(stored: ShardRecord, mine: Digest, save: ValidShardSave): ShardRecord {
