@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { CairnError } from '../errors/cairn-error.js';
 import { parseRunId } from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
-import type { RunLease } from '../runs/run-lease.js';
+import { type RunLease, unenforceable } from '../runs/run-lease.js';
 import type { StorageBody } from '../storage/storage.js';
 import type { SaveInput } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
@@ -78,8 +78,11 @@ export function validateSaveInput(input: SaveInput): ValidSave {
 }
 
 /**
- * Checks a run lease given to a save: it must be a run's `lease` and belong to the run saved
- * to (a lease of another run would fence nothing).
+ * Checks a run lease given to a save: it must be a run's `lease`, belong to the run saved to
+ * (a lease of another run would fence nothing), and be enforceable (its run's storage has
+ * conditional writes).
+ * @throws CairnError `INVALID_OPTIONS` for something that is not a lease of this run;
+ *   `UNSUPPORTED` for a lease on a storage without conditional writes.
  */
 export function validateLease(lease: unknown, run: string): RunLease | undefined {
   if (lease === undefined) return undefined;
@@ -100,6 +103,8 @@ export function validateLease(lease: unknown, run: string): RunLease | undefined
       { run, leaseRun: candidate.run },
     );
   }
+  // Refused before anything is written: such a lease would let a stale owner win.
+  if (candidate.enforceable === false) throw unenforceable(run);
   return candidate as RunLease;
 }
 

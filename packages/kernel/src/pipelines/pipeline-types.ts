@@ -108,7 +108,10 @@ export interface RunPipelineOptions {
    * a run id: continue that run; `false`: always start a new run.
    */
   readonly resume?: boolean | string;
-  /** Take over a run whose heartbeat is still fresh (its process is known dead). */
+  /**
+   * Take over a run whose heartbeat is still fresh (its process is known dead). Refused with
+   * `UNSUPPORTED` on a storage without conditional writes (see `StartRunOptions.force`).
+   */
   readonly force?: boolean;
   /**
    * When the latest run completed with failed items, continue it: the first step with failures

@@ -15,7 +15,12 @@ import type {
 import { handleProcessSignals, type StopReason, signalExitCodes } from './process-signals.js';
 import { findResumePoint } from './resume-point.js';
 import { captureRunEnvironment } from './run-environment.js';
-import { createStepContext, type StepItemCounts, stepOutputKind } from './step-context.js';
+import {
+  createStepContext,
+  fencedBy,
+  type StepItemCounts,
+  stepOutputKind,
+} from './step-context.js';
 import { findUnrecordedOutput, itemCountsOf, loadStepOutput } from './step-outputs.js';
 
 /** Describes a stop reason for records and messages. */
@@ -334,7 +339,7 @@ async function executeSteps<Outputs>(
         record = await checkpoints.save({
           run: run.id,
           step: step.name,
-          lease: run.lease,
+          ...fencedBy(run),
           state: output === undefined ? null : output,
           // The item counts travel with the output, so an output adopted after a crash still
           // says how many items failed (and a later run can retry them).

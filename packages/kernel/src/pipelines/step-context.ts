@@ -28,6 +28,14 @@ export interface StepContextSetup {
 /** Metadata `kind` of the checkpoint holding a step's output, saved by the pipeline. */
 export const stepOutputKind = 'step-output';
 
+/**
+ * The lease a pipeline's saves pass: the run's, where it can fence. On a storage without
+ * conditional writes a save would refuse it, and the pipeline runs as one writer per run.
+ */
+export function fencedBy(run: Run): { readonly lease?: Run['lease'] } {
+  return run.lease.enforceable ? { lease: run.lease } : {};
+}
+
 /** Whether a checkpoint holds a step's output (saved by the pipeline, not by the step). */
 export function isStepOutput(record: CheckpointRecord): boolean {
   return record.metadata.kind === stepOutputKind;
@@ -116,7 +124,7 @@ export function createStepContext(setup: StepContextSetup): StepContext<Record<s
     },
     checkpoints: {
       // Fenced by the run's lease: a step of a run taken over cannot commit into it.
-      save: (input) => checkpoints.save({ ...input, run: run.id, step, lease: run.lease } as never),
+      save: (input) => checkpoints.save({ ...input, run: run.id, step, ...fencedBy(run) } as never),
       latest: async () => {
         const latest = await checkpoints.latest({ step, run: run.id });
         if (latest === undefined || !isStepOutput(latest)) return latest;

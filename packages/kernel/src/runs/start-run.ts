@@ -12,7 +12,7 @@ import { writeErrorRecord } from './error-record.js';
 import { createRunLease, type RunLease } from './run-lease.js';
 import type { RunRecord, StepRecord } from './run-record.js';
 import { RunRecordWriter } from './run-record-writer.js';
-import { describeRun, readRunRecord } from './run-status.js';
+import { describeRun, readRunRecord, staleHeartbeatIntervals } from './run-status.js';
 
 /** Default time between heartbeats of a RUNNING run. */
 export const defaultHeartbeatIntervalMs = 10_000;
@@ -28,7 +28,11 @@ export interface StartRunOptions {
    * appending to the same journal. Refused while another process still runs it.
    */
   readonly resume?: string;
-  /** Take over a run whose heartbeat is still fresh (its owner is presumed dead). */
+  /**
+   * Take over a run whose heartbeat is still fresh (its owner is presumed dead). Refused on a
+   * storage without conditional writes, where the owner, if alive after all, would not notice
+   * and would overwrite the takeover: wait there for its heartbeat to go stale.
+   */
   readonly force?: boolean;
   /** The steps this attempt plans to run, for the journal. */
   readonly steps?: readonly string[];
@@ -68,7 +72,8 @@ export interface Run {
   /**
    * This attempt's lease on the run: pass it to `checkpoints.save({ …, lease })` so the
    * checkpoint commits only while this process still holds the run. Its `generation` is
-   * `attempt`.
+   * `attempt`. On a storage without conditional writes it is not `enforceable` and a save
+   * refuses it: save without it there.
    */
   readonly lease: RunLease;
   /** Appends an event to the journal; does nothing once the run is lost (`signal`). */
@@ -98,7 +103,8 @@ export interface Run {
  *   heartbeat) — pass `force` if that process is known dead; `NOT_FOUND` when the run to
  *   resume does not exist; `CORRUPT_DATA` when its journal cannot be continued (a damaged last
  *   segment, or fewer entries than the run record says were written), and then the run is
- *   left as it was; `INVALID_OPTIONS` for bad names or intervals.
+ *   left as it was; `UNSUPPORTED` for `force` on a run still running on a storage without
+ *   conditional writes; `INVALID_OPTIONS` for bad names or intervals.
  */
 export async function startRun(options: StartRunOptions): Promise<Run> {
   validateName('pipeline', options.pipeline);
@@ -161,6 +167,22 @@ export async function startRun(options: StartRunOptions): Promise<Run> {
         retryable: false,
         message: `Run "${options.resume}" is still running (process ${pid} on ${host}, heartbeat ${Math.round(status.heartbeatAgeMs / 1000)} s ago). Wait for it to finish, stop it, or pass force if that process is dead.`,
         details: { run: options.resume, host, pid },
+      });
+    }
+    if (status.state === 'RUNNING' && !options.storage.capabilities.conditionalWrites) {
+      // Without compare-and-swap the live owner would not notice the takeover: its next
+      // heartbeat would put its claim back, and both processes would write the run.
+      const { host, pid } = stored.record.owner;
+      const staleInSeconds = Math.ceil(
+        Math.max(
+          0,
+          stored.record.heartbeatIntervalMs * staleHeartbeatIntervals - status.heartbeatAgeMs,
+        ) / 1000,
+      );
+      throw new CairnError({
+        code: 'UNSUPPORTED',
+        message: `Cannot force a takeover of run "${options.resume}" (process ${pid} on ${host}, heartbeat ${Math.round(status.heartbeatAgeMs / 1000)} s ago) on the "${options.storage.name}" storage: it has no conditional writes, so if that process is still alive its heartbeats would overwrite this process's claim and both would write the run. Stop that process and resume without force once its heartbeat is stale (in about ${staleInSeconds} s), or use a storage with conditional writes.`,
+        details: { run: options.resume, host, pid, storage: options.storage.name },
       });
     }
     previous = stored.record;
