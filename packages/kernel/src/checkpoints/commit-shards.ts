@@ -9,8 +9,8 @@ import {
 } from './checkpoint-record.js';
 import type { SavedShard } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
+import { latestSequence } from './discover-checkpoints.js';
 import { readSidecar } from './read-sidecar.js';
-import { allocateSequence } from './save-checkpoint.js';
 import {
   readRecordAt,
   type ShardNameRecord,
@@ -97,7 +97,9 @@ async function commit(
   }));
   // Rank 0's labels are the checkpoint's.
   const first = shards[0] as ShardRecord;
-  const sequence = await allocateSequence(context, claim.run, claim.step, undefined);
+  // Not the per-process count of allocateSequence: successive checkpoints are committed by
+  // whichever rank finishes last, each in its own process, so only storage knows the last one.
+  const sequence = (await latestSequence(context, claim.run, claim.step, undefined)) + 1;
   const record: CheckpointRecord = {
     format: checkpointFormat,
     id,

@@ -257,4 +257,27 @@ describe('sharded checkpoints', () => {
       'NOT_FOUND',
     );
   });
+
+  it('counts sequences up when different ranks commit successive checkpoints', async () => {
+    const storage = createMemoryStorage();
+    const stores = rankStores(storage, 2);
+    const sequences: (number | undefined)[] = [];
+    // The rank that saves last commits: rank 1, then rank 0, then rank 1 again.
+    for (const [name, last] of [
+      ['1', 1],
+      ['2', 0],
+      ['3', 1],
+    ] as const) {
+      await stores[1 - last]?.saveShard(shardOf(1 - last, name, 2));
+      sequences.push((await stores[last]?.saveShard(shardOf(last, name, 2)))?.committed?.sequence);
+    }
+    expect(sequences).toEqual([1, 2, 3]);
+    // An unsharded save of the same run and step goes on counting.
+    const plain = await (stores[0] as CheckpointStore).save({
+      run: testRun,
+      step: 'train',
+      state: 1,
+    });
+    expect(plain.sequence).toBe(4);
+  });
 });
