@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { runKeys } from '../naming/layout.js';
 import { definePipeline } from '../pipelines/define-pipeline.js';
 import { readRunRecord } from '../runs/run-status.js';
@@ -170,6 +171,38 @@ describe('checkpoint saves fenced by the run lease', () => {
       lease: run.lease,
     });
     expect(saved.leaseGeneration).toBe(1);
+    await run.finish('COMPLETED');
+  });
+
+  it('says a save was not committed when the lease could not be confirmed before it', async () => {
+    const memory = createMemoryStorage();
+    let failRecordReads = false;
+    const storage: Storage = {
+      ...memory,
+      head: async (key) => {
+        if (failRecordReads && key.endsWith('/run.json')) {
+          throw new CairnError({ code: 'TRANSIENT_IO', backend: 'test', message: 'Timed out.' });
+        }
+        return memory.head(key);
+      },
+    };
+    const run = await startRun(startOptions(storage));
+    const checkpoints = createCheckpointStore({ storage });
+    failRecordReads = true;
+    const refused = await rejection(
+      checkpoints.save({ run: run.id, step: 'epoch', state: 1, lease: run.lease }),
+    );
+    expect(refused.code).toBe('TRANSIENT_IO');
+    expect(refused.retryable).toBe(true);
+    expect(refused.message).toMatch(/Checkpoint "epoch\/[^"]+" was not committed/);
+    expect(refused.message).toContain('the run lease could not be confirmed (');
+    expect(refused.message).toContain('Timed out.');
+    expect(refused.message).toContain('save again');
+    expect(isCairnError(refused.cause, 'TRANSIENT_IO')).toBe(true);
+    // Neither lost nor committed: nothing is left, and the run is still this process's.
+    expect(run.signal.aborted).toBe(false);
+    expect(await checkpointKeysIn(memory)).toEqual([]);
+    failRecordReads = false;
     await run.finish('COMPLETED');
   });
 

@@ -15,15 +15,30 @@ function notCommitted(id: string, lease: RunLease, error: CairnError, taken: boo
   });
 }
 
+/** A check that met a storage error: nothing was committed, and the lease is not lost. */
+function notConfirmed(id: string, lease: RunLease, error: CairnError): CairnError {
+  return new CairnError({
+    code: error.code,
+    retryable: error.retryable,
+    backend: checkpointsBackend,
+    message: `Checkpoint "${id}" was not committed: the run lease could not be confirmed (${error.message})${error.retryable ? '; save again' : ''}.`,
+    cause: error,
+    details: { checkpoint: id, run: lease.run, generation: lease.generation },
+  });
+}
+
 /**
  * Confirms the lease right before the commit.
- * @throws CairnError `CONFLICT` when it is lost; whatever the check met when it cannot tell.
+ * @throws CairnError `CONFLICT` when it is lost; when the check cannot tell (the run record
+ *   could not be read), an error with the code and `retryable` of what it met, saying that
+ *   nothing was committed.
  */
 export async function confirmBeforeCommit(lease: RunLease, id: string): Promise<void> {
   try {
     await lease.confirm();
   } catch (error) {
     if (isCairnError(error, 'CONFLICT')) throw notCommitted(id, lease, error, false);
+    if (isCairnError(error)) throw notConfirmed(id, lease, error);
     throw error;
   }
 }
