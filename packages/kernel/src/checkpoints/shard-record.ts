@@ -74,7 +74,7 @@ export async function readRecordAt<Schema extends z.ZodType<{ checkpoint: string
     const { body, info } = await context.storage.get(key);
     if (info.size > maxSidecarBytes) {
       body.destroy();
-      throw damaged(key, `it is larger than ${maxSidecarBytes} bytes`);
+      throw damaged(key, schema, `it is larger than ${maxSidecarBytes} bytes`);
     }
     bytes = await readAll(body);
   } catch (error) {
@@ -85,24 +85,38 @@ export async function readRecordAt<Schema extends z.ZodType<{ checkpoint: string
   try {
     value = parse(bytes.toString('utf8'));
   } catch (error) {
-    throw damaged(key, `it is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    throw damaged(key, schema, `it is not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw damaged(key, `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
+    throw damaged(
+      key,
+      schema,
+      `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   if (checkpoint !== undefined && parsed.data.checkpoint !== checkpoint) {
-    throw damaged(key, `it names checkpoint "${parsed.data.checkpoint}", not "${checkpoint}"`);
+    throw damaged(
+      key,
+      schema,
+      `it names checkpoint "${parsed.data.checkpoint}", not "${checkpoint}"`,
+    );
   }
   return parsed.data;
 }
 
-function damaged(key: string, reason: string): CairnError {
+function damaged(key: string, schema: z.ZodType, reason: string): CairnError {
+  // Neither kind of record is read when a committed checkpoint is loaded, so the advice never
+  // asks to delete a committed checkpoint's parts.
+  const advice =
+    schema === shardNameRecordSchema
+      ? 'It names the checkpoint a shared name was given, which may already be committed and is whole without it; save the shards under a new name. Delete this record only once no rank still saves under its name.'
+      : "If its checkpoint is committed (has a sidecar), it is whole without this record and nothing needs doing. Otherwise delete that checkpoint's shard folder and save every rank's shard again.";
   return new CairnError({
     code: 'CORRUPT_DATA',
     backend: checkpointsBackend,
-    message: `The record at "${key}" cannot be trusted: ${reason}. Delete the uncommitted checkpoint's shards and save it again.`,
+    message: `The record at "${key}" cannot be trusted: ${reason}. ${advice}`,
     details: { key, reason },
   });
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairn-error.js';
-import { checkpointKeys, shardKeys } from '../naming/layout.js';
+import { checkpointKeys, shardKeys, shardNameKey } from '../naming/layout.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { keysOf } from '../testing/checkpoints-fixtures.js';
+import { keysOf, testRun } from '../testing/checkpoints-fixtures.js';
 import { rejection } from '../testing/rejection.js';
 import { rankStores, shardOf } from '../testing/shard-fixtures.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -212,5 +212,24 @@ describe('sharded checkpoints when storage fails', () => {
     expect(again.committed?.id).toBe(first.id);
     expect((await reader.latest({ step: 'train' }))?.id).toBe(again.id);
     await expectLoadable(memory, again.id, 3);
+  });
+
+  it('gives advice that fits the kind of record found damaged', async () => {
+    const storage = createMemoryStorage();
+    const stores = rankStores(storage, 2);
+    await stores[0]?.saveShard(shardOf(0, '8', 2));
+    const done = await (stores[1] as CheckpointStore).saveShard(shardOf(1, '8', 2));
+    storage.corrupt(shardKeys(done.id, 1).record, 'not: [a record');
+    const shard = await rejection((stores[1] as CheckpointStore).saveShard(shardOf(1, '8', 2)));
+    expect(shard.code).toBe('CORRUPT_DATA');
+    expect(shard.message).toContain('If its checkpoint is committed (has a sidecar)');
+
+    // The name record of a committed checkpoint: its shards must not be deleted.
+    storage.corrupt(shardNameKey('train', testRun, '8'), 'format: nonsense');
+    const name = await rejection((stores[0] as CheckpointStore).saveShard(shardOf(0, '8', 2)));
+    expect(name.code).toBe('CORRUPT_DATA');
+    expect(name.message).toContain('save the shards under a new name');
+    expect(name.message).not.toContain('shard folder');
+    await expectLoadable(storage, done.id, 2);
   });
 });
