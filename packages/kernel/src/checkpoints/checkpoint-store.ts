@@ -109,7 +109,9 @@ export interface SavedShard {
   /**
    * The sidecar, when this rank found every shard present (it committed the checkpoint, or
    * another rank did); undefined while shards are missing. Other ranks can wait for it with
-   * {@link CheckpointStore.get}.
+   * {@link CheckpointStore.get}, with a timeout: a last rank that dies after storing its shard
+   * record but before writing the sidecar leaves the checkpoint uncommitted until some rank
+   * saves its shard again.
    */
   readonly committed: CheckpointRecord | undefined;
 }
@@ -217,14 +219,21 @@ export interface CheckpointStore {
    * rank's create succeeds; the others find it). Until then the checkpoint is not committed:
    * invisible to `list`, `latest` and `load`, and a shard that never comes leaves it so.
    *
-   * A rank that saves again (a retry) with the same bytes gets the same result; with other
-   * bytes it is refused. Ranks need not be runs of a pipeline: they share the run id, the step
-   * and the name.
+   * A rank that saves again (a retry) with the same bytes gets the same result, and commits
+   * the checkpoint if every shard is stored but no sidecar is (the rank that stored the last
+   * shard died before committing); with other bytes it is refused. A shard record that may
+   * have been stored is never deleted by a failed save: another rank may already have
+   * committed on it. The sidecar's `sequence` is one more than the highest committed for the
+   * run and step, read from storage at each commit (two checkpoints of one run and step
+   * committed at the same moment may get the same number). Ranks need not be runs of a
+   * pipeline: they share the run id, the step and the name.
    *
    * @throws `INVALID_OPTIONS` for a bad name, rank or worldSize, or when this rank's worldSize,
-   *   codec or content type differs from the first rank's; `CONFLICT` when this rank's shard
-   *   was already stored with other bytes; `CORRUPT_DATA` when the read-back differs;
-   *   `ABORTED`; storage errors (a retry is safe).
+   *   codec or content type differs from the first rank's; `CONFLICT` (not retryable) when
+   *   this rank's shard was already stored with other bytes; `CONFLICT` (retryable) when a
+   *   shard record was deleted while this rank committed; `CORRUPT_DATA` when the read-back
+   *   differs, a record is damaged, or the checkpoint was committed with other shards than the
+   *   records give; `ABORTED`; storage errors (a retry is safe).
    */
   saveShard(input: SaveShardInput): Promise<SavedShard>;
   /**
