@@ -109,6 +109,42 @@ describe('checkpoint saves fenced by the run lease', () => {
     await (await takeover)?.finish('COMPLETED');
   });
 
+  it('keeps a stale commit the new owner already resumed from, and still refuses the save', async () => {
+    const memory = createMemoryStorage();
+    let staleId = '';
+    let owner: Run | undefined;
+    // The new owner takes over right after the stale owner's sidecar landed, and resumes from it
+    // before the stale owner checks its lease again.
+    const storage: Storage = {
+      ...memory,
+      put: async (key, body, options) => {
+        const info = await memory.put(key, body, options);
+        if (key.endsWith('/checkpoint.yaml') && owner === undefined) {
+          owner = await startRun({ ...startOptions(memory), resume: staleId, force: true });
+          const id = key.slice('checkpoints/'.length, -'/checkpoint.yaml'.length);
+          await owner.update((record) => ({ ...record, resumedFrom: [id] }));
+        }
+        return info;
+      },
+    };
+    const stale = await startRun(startOptions(memory));
+    staleId = stale.id;
+    const checkpoints = createCheckpointStore({ storage });
+    const refused = await rejection(
+      checkpoints.save({ run: stale.id, step: 'epoch', state: { epoch: 1 }, lease: stale.lease }),
+    );
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toContain('kept');
+    expect(refused.message).toContain('resumed from it');
+    const kept = await checkpoints.latest({ step: 'epoch' });
+    expect(kept?.leaseGeneration).toBe(1);
+    expect((await readRunRecord(memory, stale.id))?.record.resumedFrom).toEqual([kept?.id]);
+    expect((await checkpoints.load<{ epoch: number }>({ id: kept?.id ?? '' })).state).toEqual({
+      epoch: 1,
+    });
+    await owner?.finish('COMPLETED');
+  });
+
   it('is not tripped by the owner’s own record writes, and reads the record only when the etag moved', async () => {
     const memory = createMemoryStorage();
     const reads: string[] = [];
