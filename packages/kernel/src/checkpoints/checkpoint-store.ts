@@ -23,6 +23,13 @@ export interface SaveCommon {
    * confirmed just before the sidecar is written (a lost lease: `CONFLICT`, nothing committed)
    * and once more just after (a lease lost in between: the sidecar is taken back, `CONFLICT`),
    * and its generation is recorded in the sidecar as `leaseGeneration`.
+   *
+   * Limits: between the sidecar put and the check after it, a stale owner's checkpoint is
+   * visible (a new owner resuming in that moment may pick it up; one it already resumed from
+   * is then kept, not taken back). When the check after the commit meets a storage error, the
+   * commit is kept (the lease held a moment before). A storage without conditional writes
+   * cannot fence: such a lease is refused with `UNSUPPORTED` (save without it, one writer per
+   * run). `saveShard` is not fenced by a lease.
    */
   readonly lease?: RunLease;
   /**
@@ -208,7 +215,9 @@ export interface CheckpointStore {
    * @throws `INVALID_OPTIONS` for a bad run id, step, metadata, metrics, tags, state or lease;
    *   `CORRUPT_DATA` when the read-back differs (the payload is deleted, nothing committed);
    *   `CONFLICT` (not retryable) when `lease` is lost (nothing committed);
-   *   `ABORTED`; storage errors.
+   *   `UNSUPPORTED` for a `lease` on a storage without conditional writes (nothing written);
+   *   `ABORTED`; storage errors (from the lease check before the commit: saying the
+   *   checkpoint was not committed).
    */
   save(input: SaveInput): Promise<CheckpointRecord>;
   /**

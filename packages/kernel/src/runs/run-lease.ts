@@ -12,8 +12,9 @@ import { readRunRecord } from './run-status.js';
  * What it does not cover: the lease is confirmed just before the sidecar is written and once
  * more just after, and object stores have no transaction spanning the run record and the
  * sidecar. A stale owner's checkpoint is therefore visible for the moment between its sidecar
- * put and the second check (a new owner resuming in that moment may pick it up); when the
- * second check meets a storage error instead of an answer, the commit is kept. Sharded saves
+ * put and the second check (a new owner resuming in that moment may pick it up, and one it
+ * already resumed from is kept rather than taken back); when the second check meets a storage
+ * error instead of an answer, the commit is kept. Sharded saves
  * (`saveShard`) are not fenced at all. A lease needs a storage with conditional writes: see
  * {@link RunLease.enforceable}.
  */
