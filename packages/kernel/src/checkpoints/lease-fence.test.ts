@@ -7,19 +7,9 @@ import { type Run, startRun } from '../runs/start-run.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { keysOf } from '../testing/checkpoints-fixtures.js';
+import { quietRunOptions } from '../testing/quiet-run-options.js';
 import { rejection } from '../testing/rejection.js';
 import { createCheckpointStore } from './create-checkpoint-store.js';
-
-const never = 3_600_000;
-
-function startOptions(storage: Storage) {
-  return {
-    storage,
-    pipeline: 'train',
-    heartbeatIntervalMs: never,
-    journalFlushIntervalMs: never,
-  } as const;
-}
 
 /** Checkpoint keys only: the run's own folder is not what a fenced save may leave. */
 async function checkpointKeysIn(storage: Storage): Promise<string[]> {
@@ -29,8 +19,8 @@ async function checkpointKeysIn(storage: Storage): Promise<string[]> {
 describe('checkpoint saves fenced by the run lease', () => {
   it('refuses a second writer of a live run without force', async () => {
     const storage = createMemoryStorage();
-    const first = await startRun(startOptions(storage));
-    const error = await rejection(startRun({ ...startOptions(storage), resume: first.id }));
+    const first = await startRun(quietRunOptions(storage));
+    const error = await rejection(startRun({ ...quietRunOptions(storage), resume: first.id }));
     expect(error.code).toBe('CONFLICT');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('still running');
@@ -41,7 +31,7 @@ describe('checkpoint saves fenced by the run lease', () => {
   it('after a forced takeover, refuses the stale owner’s save and commits the new owner’s', async () => {
     const storage = createMemoryStorage();
     const checkpoints = createCheckpointStore({ storage });
-    const stale = await startRun(startOptions(storage));
+    const stale = await startRun(quietRunOptions(storage));
     const before = await checkpoints.save({
       run: stale.id,
       step: 'epoch',
@@ -50,7 +40,7 @@ describe('checkpoint saves fenced by the run lease', () => {
     });
     expect(before.leaseGeneration).toBe(1);
 
-    const owner = await startRun({ ...startOptions(storage), resume: stale.id, force: true });
+    const owner = await startRun({ ...quietRunOptions(storage), resume: stale.id, force: true });
     expect(owner.lease.generation).toBe(2);
     const refused = await rejection(
       checkpoints.save({ run: stale.id, step: 'epoch', state: { epoch: 2 }, lease: stale.lease }),
@@ -89,13 +79,13 @@ describe('checkpoint saves fenced by the run lease', () => {
       ...memory,
       put: async (key, body, options) => {
         if (key.endsWith('/checkpoint.yaml') && takeover === undefined) {
-          takeover = startRun({ ...startOptions(memory), resume: staleId, force: true });
+          takeover = startRun({ ...quietRunOptions(memory), resume: staleId, force: true });
           await takeover;
         }
         return memory.put(key, body, options);
       },
     };
-    const stale = await startRun(startOptions(memory));
+    const stale = await startRun(quietRunOptions(memory));
     staleId = stale.id;
     const checkpoints = createCheckpointStore({ storage });
     const refused = await rejection(
@@ -120,14 +110,14 @@ describe('checkpoint saves fenced by the run lease', () => {
       put: async (key, body, options) => {
         const info = await memory.put(key, body, options);
         if (key.endsWith('/checkpoint.yaml') && owner === undefined) {
-          owner = await startRun({ ...startOptions(memory), resume: staleId, force: true });
+          owner = await startRun({ ...quietRunOptions(memory), resume: staleId, force: true });
           const id = key.slice('checkpoints/'.length, -'/checkpoint.yaml'.length);
           await owner.update((record) => ({ ...record, resumedFrom: [id] }));
         }
         return info;
       },
     };
-    const stale = await startRun(startOptions(memory));
+    const stale = await startRun(quietRunOptions(memory));
     staleId = stale.id;
     const checkpoints = createCheckpointStore({ storage });
     const refused = await rejection(
@@ -161,7 +151,7 @@ describe('checkpoint saves fenced by the run lease', () => {
         return pretendOtherEtag && info !== undefined ? { ...info, etag: 'moved' } : info;
       },
     };
-    const run = await startRun(startOptions(storage));
+    const run = await startRun(quietRunOptions(storage));
     const checkpoints = createCheckpointStore({ storage });
     const etagAtStart = (await memory.head(runKeys(run.id).record))?.etag;
     // A heartbeat's write: the record's etag changes, the lease does not.
@@ -193,7 +183,7 @@ describe('checkpoint saves fenced by the run lease', () => {
 
   it('keeps beating: saves after real heartbeats still commit', async () => {
     const storage = createMemoryStorage();
-    const run = await startRun({ ...startOptions(storage), heartbeatIntervalMs: 10 });
+    const run = await startRun({ ...quietRunOptions(storage), heartbeatIntervalMs: 10 });
     const checkpoints = createCheckpointStore({ storage });
     const firstBeat = (await readRunRecord(storage, run.id))?.record.heartbeatAt;
     // Wait for the heartbeat to rewrite the record (no timing is asserted, only the event).
@@ -222,7 +212,7 @@ describe('checkpoint saves fenced by the run lease', () => {
         return memory.head(key);
       },
     };
-    const run = await startRun(startOptions(storage));
+    const run = await startRun(quietRunOptions(storage));
     const checkpoints = createCheckpointStore({ storage });
     failRecordReads = true;
     const refused = await rejection(
@@ -244,8 +234,8 @@ describe('checkpoint saves fenced by the run lease', () => {
 
   it('refuses a lease of another run', async () => {
     const storage = createMemoryStorage();
-    const run = await startRun(startOptions(storage));
-    const other = await startRun(startOptions(storage));
+    const run = await startRun(quietRunOptions(storage));
+    const other = await startRun(quietRunOptions(storage));
     const checkpoints = createCheckpointStore({ storage });
     const error = await rejection(
       checkpoints.save({ run: run.id, step: 'epoch', state: 1, lease: other.lease }),

@@ -5,10 +5,9 @@ import { startRun } from '../runs/start-run.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { keysOf } from '../testing/checkpoints-fixtures.js';
+import { quietRunOptions } from '../testing/quiet-run-options.js';
 import { rejection } from '../testing/rejection.js';
 import { createCheckpointStore } from './create-checkpoint-store.js';
-
-const never = 3_600_000;
 
 /** A memory store that declares no conditional writes, as storage-s3 with conditionalWrites: false. */
 function withoutConditionalWrites(): Storage {
@@ -16,19 +15,10 @@ function withoutConditionalWrites(): Storage {
   return { ...memory, capabilities: { ...memory.capabilities, conditionalWrites: false } };
 }
 
-function startOptions(storage: Storage) {
-  return {
-    storage,
-    pipeline: 'train',
-    heartbeatIntervalMs: never,
-    journalFlushIntervalMs: never,
-  } as const;
-}
-
 describe('run leases on a storage without conditional writes', () => {
   it('refuses a save given a lease, before writing anything, and says what to do', async () => {
     const storage = withoutConditionalWrites();
-    const run = await startRun(startOptions(storage));
+    const run = await startRun(quietRunOptions(storage));
     expect(run.lease.enforceable).toBe(false);
     const checkpoints = createCheckpointStore({ storage });
     const refused = await rejection(
@@ -48,7 +38,7 @@ describe('run leases on a storage without conditional writes', () => {
 
   it('refuses to confirm such a lease', async () => {
     const storage = withoutConditionalWrites();
-    const run = await startRun(startOptions(storage));
+    const run = await startRun(quietRunOptions(storage));
     expect((await rejection(run.lease.confirm())).code).toBe('UNSUPPORTED');
     expect(run.signal.aborted).toBe(false);
     await run.finish('COMPLETED');
@@ -56,9 +46,9 @@ describe('run leases on a storage without conditional writes', () => {
 
   it('refuses a forced takeover of a live run: its owner would go on overwriting the record', async () => {
     const storage = withoutConditionalWrites();
-    const live = await startRun(startOptions(storage));
+    const live = await startRun(quietRunOptions(storage));
     const refused = await rejection(
-      startRun({ ...startOptions(storage), resume: live.id, force: true }),
+      startRun({ ...quietRunOptions(storage), resume: live.id, force: true }),
     );
     expect(refused.code).toBe('UNSUPPORTED');
     expect(refused.message).toContain('heartbeat');
@@ -70,9 +60,9 @@ describe('run leases on a storage without conditional writes', () => {
 
   it('still resumes a run whose owner stopped (force changes nothing there)', async () => {
     const storage = withoutConditionalWrites();
-    const first = await startRun(startOptions(storage));
+    const first = await startRun(quietRunOptions(storage));
     await first.finish('INTERRUPTED');
-    const again = await startRun({ ...startOptions(storage), resume: first.id, force: true });
+    const again = await startRun({ ...quietRunOptions(storage), resume: first.id, force: true });
     expect(again.attempt).toBe(2);
     await again.finish('COMPLETED');
   });
