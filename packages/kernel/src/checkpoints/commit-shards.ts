@@ -17,6 +17,7 @@ import {
   type ShardRecord,
   shardRecordSchema,
 } from './shard-record.js';
+import { isShardTombstoned, prunedCheckpointError } from './shard-tombstone.js';
 import type { StoreContext } from './store-context.js';
 
 const recordSuffix = `/${layout.shardRecordName}`;
@@ -79,7 +80,7 @@ export async function completeShardedCheckpoint(
     }
     shards.push(record);
   }
-  const committed = await commit(context, claim, shards);
+  const committed = await commit(context, claim, shards, mine.rank);
   return { ...result, shardsPresent: claim.worldSize, committed };
 }
 
@@ -87,6 +88,7 @@ async function commit(
   context: StoreContext,
   claim: ShardNameRecord,
   shards: readonly ShardRecord[],
+  committingRank: number,
 ): Promise<CheckpointRecord> {
   const id = claim.checkpoint;
   const listed: CommittedShard[] = shards.map((shard) => ({
@@ -131,6 +133,7 @@ async function commit(
     refuseOtherShards(id, theirs, listed);
     return theirs;
   }
+  await takeBackIfPruned(context, claim, committingRank, sidecar);
   context.logger.info(
     { checkpoint: id, run: claim.run, worldSize: claim.worldSize, size: record.size },
     'sharded checkpoint committed',
@@ -145,6 +148,27 @@ async function commit(
     ...(Object.keys(record.metrics).length === 0 ? {} : { metrics: { ...record.metrics } }),
   });
   return record;
+}
+
+/**
+ * A commit that read the shard records before a prune deleted them can create its sidecar once
+ * the prune deleted the old one: prune writes the tombstone before that, so checking for it
+ * right after the put finds every such commit, which then takes its own sidecar back.
+ */
+async function takeBackIfPruned(
+  context: StoreContext,
+  claim: ShardNameRecord,
+  rank: number,
+  sidecar: string,
+): Promise<void> {
+  const id = claim.checkpoint;
+  if (!(await isShardTombstoned(context, id))) return;
+  context.logger.warn(
+    { checkpoint: id, rank },
+    'sharded checkpoint was pruned while this rank committed it; taking the commit back',
+  );
+  await context.storage.delete(sidecar);
+  throw prunedCheckpointError(id, claim.name, rank);
 }
 
 /**

@@ -1,6 +1,12 @@
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
-import { checkpointKeys, checkpointShardsPrefix, layout, parseRunId } from '../naming/layout.js';
+import {
+  checkpointKeys,
+  checkpointShardsPrefix,
+  layout,
+  parseRunId,
+  shardTombstoneKey,
+} from '../naming/layout.js';
 import { validateName } from '../naming/names.js';
 import { readRunRecord } from '../runs/run-status.js';
 import type { CheckpointRecord } from './checkpoint-record.js';
@@ -13,6 +19,7 @@ import {
   protectedReason,
   validateRetentionRules,
 } from './retention.js';
+import { writeShardTombstone } from './shard-tombstone.js';
 import type { StoreContext } from './store-context.js';
 
 function invalid(message: string): CairnError {
@@ -61,13 +68,15 @@ async function checkpointsTheRunDependsOn(
 /**
  * Deletes every shard of a sharded checkpoint whose sidecar is gone: the shard records first,
  * so a prune that stops half-way never leaves a full set of records vouching for deleted
- * bytes (a late rank's retry would commit them again). The name's record stays: a late rank
- * then finds the same id, not a fresh one.
+ * bytes (a late rank's retry would commit them again). The name's record stays, so a late rank finds the same id, and so does the tombstone
+ * written before the sidecar was deleted: it makes that rank refuse to save or commit the id.
  */
 async function deleteShards(context: StoreContext, id: string): Promise<void> {
   const records: string[] = [];
   const payloads: string[] = [];
+  const tombstone = shardTombstoneKey(id);
   for await (const info of context.storage.list({ prefix: checkpointShardsPrefix(id) })) {
+    if (info.key === tombstone) continue;
     (info.key.endsWith(`/${layout.shardRecordName}`) ? records : payloads).push(info.key);
   }
   for (const key of [...records, ...payloads]) await context.storage.delete(key);
@@ -129,6 +138,9 @@ export async function pruneCheckpoints(
         });
       }
       const keys = checkpointKeys(record.id);
+      // The tombstone goes first: a rank committing this id again can only create its sidecar
+      // once this one is deleted, and then finds the tombstone when it checks after its put.
+      if (record.sharding !== undefined) await writeShardTombstone(context, record.id);
       await context.storage.delete(keys.sidecar);
       if (record.sharding === undefined) await context.storage.delete(keys.payload);
       else await deleteShards(context, record.id);

@@ -13,6 +13,7 @@ import {
   shardNameRecordSchema,
   shardRecordSchema,
 } from './shard-record.js';
+import { isShardTombstoned, prunedCheckpointError } from './shard-tombstone.js';
 import type { StoreContext } from './store-context.js';
 import {
   checkReadBack,
@@ -120,7 +121,9 @@ async function claimName(
 /**
  * Stores this rank's shard, or finds it stored by an earlier attempt. Each attempt writes its
  * payload under its own key, so two attempts of one rank never overwrite each other's bytes;
- * the create-only shard record decides which one counts.
+ * the create-only shard record decides which one counts. A checkpoint prune already deleted
+ * is refused before anything is written: the name's record outlives the prune and still gives
+ * its id.
  */
 async function storeShard(
   context: StoreContext,
@@ -130,6 +133,7 @@ async function storeShard(
 ): Promise<ShardRecord> {
   const id = claim.checkpoint;
   const keys = shardKeys(id, save.rank);
+  if (await isShardTombstoned(context, id)) throw prunedCheckpointError(id, save.name, save.rank);
   const earlier = await readRecordAt(context, keys.record, shardRecordSchema, id);
   if (earlier !== undefined) {
     // A retry: only the digest matters, so the bytes are hashed, not stored again.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointKeys, shardKeys } from '../naming/layout.js';
+import { checkpointKeys, shardKeys, shardTombstoneKey } from '../naming/layout.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { keysOf, testRun } from '../testing/checkpoints-fixtures.js';
@@ -251,7 +251,10 @@ describe('sharded checkpoints', () => {
     const kinds = deletes.map((key) => key.split('/').at(-1)?.replace(/-.*/, ''));
     expect(kinds).toEqual(['checkpoint.yaml', 'shard.yaml', 'shard.yaml', 'payload', 'payload']);
     expect(deletes[0]).toBe(checkpointKeys(ids[0] ?? '').sidecar);
-    expect((await keysOf(memory, `checkpoint-shards/${ids[0]}/`)).length).toBe(0);
+    // Only the tombstone stays, so a late rank cannot save or commit the pruned id again.
+    expect(await keysOf(memory, `checkpoint-shards/${ids[0]}/`)).toEqual([
+      shardTombstoneKey(ids[0] ?? ''),
+    ]);
     expect((await keysOf(memory, `checkpoint-shards/${ids[1]}/`)).length).toBe(4);
     expect((await rejection((stores[0] as CheckpointStore).get(ids[0] ?? ''))).code).toBe(
       'NOT_FOUND',

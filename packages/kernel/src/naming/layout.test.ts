@@ -12,6 +12,7 @@ import {
   sequenceOfKey,
   shardKeys,
   shardNameKey,
+  shardTombstoneKey,
   stepCheckpointsPrefix,
 } from './layout.js';
 import { validateName } from './names.js';
@@ -36,6 +37,7 @@ describe('storage layout', () => {
     expect(rank.record).toBe(`checkpoint-shards/train/${stamp}/00012/shard.yaml`);
     expect(rank.payload(stamp)).toBe(`checkpoint-shards/train/${stamp}/00012/payload-${stamp}`);
     expect(shardKeys(id, 2).record < rank.record).toBe(true);
+    expect(shardTombstoneKey(id)).toBe(`checkpoint-shards/train/${stamp}/pruned.yaml`);
     expect(shardNameKey('train', runId('research', stamp), 'step-1000')).toBe(
       `checkpoint-shards/train/names/research/${stamp}/step-1000.yaml`,
     );

@@ -11,6 +11,7 @@ import { timeIdPattern } from './time-id.js';
  * checkpoints/<step>/<time id>/checkpoint.yaml      the sidecar: the commit marker (written last)
  * checkpoint-shards/<step>/<time id>/<rank>/payload-<write id>  one rank's shard of a sharded checkpoint
  * checkpoint-shards/<step>/<time id>/<rank>/shard.yaml           its shard record (create-only)
+ * checkpoint-shards/<step>/<time id>/pruned.yaml                 tombstone of a pruned sharded checkpoint (never deleted)
  * checkpoint-shards/<step>/names/<pipeline>/<run time id>/<name>.yaml  the id a shared name got
  * runs/<pipeline>/<time id>/run.json                the run record (state, heartbeat, steps)
  * runs/<pipeline>/<time id>/journal/<n>.jsonl       journal segments, create-only, n from 1
@@ -26,6 +27,7 @@ export const layout = {
   checkpointsRoot: 'checkpoints/',
   checkpointShardsRoot: 'checkpoint-shards/',
   shardRecordName: 'shard.yaml',
+  shardTombstoneName: 'pruned.yaml',
   runsRoot: 'runs/',
   checkpointSidecarName: 'checkpoint.yaml',
   checkpointPayloadName: 'payload',
@@ -162,6 +164,14 @@ export function shardKeys(id: string, rank: number) {
     /** The payload one write attempt stored; `writeId` is a time id unique to the attempt. */
     payload: (writeId: string) => `${folder}payload-${writeId}`,
   };
+}
+
+/**
+ * Key of the tombstone of sharded checkpoint `id`: prune creates it before deleting the
+ * checkpoint and leaves it, so a rank that arrives late refuses to save or commit that id.
+ */
+export function shardTombstoneKey(id: string): string {
+  return `${checkpointShardsPrefix(id)}${layout.shardTombstoneName}`;
 }
 
 /**
