@@ -237,9 +237,16 @@ export interface CheckpointStore {
    * committed at the same moment may get the same number). Ranks need not be runs of a
    * pipeline: they share the run id, the step and the name.
    *
+   * Prune leaves a tombstone for each sharded checkpoint it deletes. A save of a name whose
+   * checkpoint was pruned is refused before anything is written, and a commit that created its
+   * sidecar after the prune deleted the old one finds the tombstone, deletes its sidecar again
+   * and is refused the same way: a pruned checkpoint is never listed again. Save under a new
+   * name instead.
+   *
    * @throws `INVALID_OPTIONS` for a bad name, rank or worldSize, or when this rank's worldSize,
    *   codec or content type differs from the first rank's; `CONFLICT` (not retryable) when
-   *   this rank's shard was already stored with other bytes; `CONFLICT` (retryable) when a
+   *   this rank's shard was already stored with other bytes, or when the checkpoint was pruned
+   *   (nothing of this rank is written, a commit is taken back); `CONFLICT` (retryable) when a
    *   shard record was deleted while this rank committed; `CORRUPT_DATA` when the read-back
    *   differs, a record is damaged, or the checkpoint was committed with other shards than the
    *   records give; `ABORTED`; storage errors (a retry is safe).
