@@ -1,3 +1,4 @@
+export * from './catalog/index.js';
 export * from './checkpoints/index.js';
 export * from './config/index.js';
 export * from './environment/index.js';

@@ -51,6 +51,36 @@ export const shardingSchema = z
 export type Sharding = z.infer<typeof shardingSchema>;
 
 /**
+ * Where the payload of a checkpoint Cairn did not write lives: `index` found it in the storage
+ * and wrote a sidecar for it without reading it, so its SHA-256 is unknown and the object's
+ * size and etag stand in for it.
+ */
+export const externalPayloadSchema = z.object({
+  /** The payload's storage key, as `index` found it (e.g. a Lightning `.ckpt`). */
+  key: z.string().min(1),
+  /** Its etag when indexed: a payload whose etag has changed since is refused on read. */
+  etag: z.string().min(1),
+  /** When it was last written, as the storage reported it when indexed (ISO 8601). */
+  lastModified: z.iso.datetime(),
+});
+/** See {@link externalPayloadSchema}. */
+export type ExternalPayload = z.infer<typeof externalPayloadSchema>;
+
+/** How `index` made a sidecar: which metadata source answered, and when. */
+export const indexedFromSchema = z.object({
+  /** The metadata source that answered (`wandb`, `lightning`, `safetensors`…). */
+  source: z.string().min(1),
+  /** The sources asked before it that had no answer, with why. */
+  skipped: z.array(z.object({ source: z.string(), reason: z.string() })).default([]),
+  /** When the sidecar was written (ISO 8601). */
+  at: z.iso.datetime(),
+  /** Where the answer came from: a file key, a URL. */
+  origin: z.string().optional(),
+});
+/** See {@link indexedFromSchema}. */
+export type IndexedFrom = z.infer<typeof indexedFromSchema>;
+
+/**
  * The sidecar of a checkpoint: a small YAML file written after the payload has been verified.
  * Its existence is the commit marker; everything the catalog shows comes from it, never from
  * the payload.
@@ -72,9 +102,10 @@ export const checkpointRecordSchema = z
     /**
      * Lowercase hex SHA-256 of the payload, computed by the store while writing it. Of a
      * sharded checkpoint, the SHA-256 of its shard list ({@link shardListDigest}); each shard's
-     * own digest is in `sharding`.
+     * own digest is in `sharding`. Absent only for an `external` payload, whose bytes `index`
+     * did not read.
      */
-    sha256: z.string().regex(hexDigest, 'expected 64 lowercase hex digits'),
+    sha256: z.string().regex(hexDigest, 'expected 64 lowercase hex digits').optional(),
     /** The codec that encoded the payload: `json`, `raw` or a custom codec's name. */
     codec: z.string().min(1),
     /** The payload's media type. */
@@ -102,10 +133,22 @@ export const checkpointRecordSchema = z
      * payload, and each shard is read by its rank.
      */
     sharding: shardingSchema.optional(),
+    /** Present when the checkpoint is one Cairn did not write: where its payload is. */
+    external: externalPayloadSchema.optional(),
+    /** Present when `index` wrote this sidecar: which metadata source it came from. */
+    indexed: indexedFromSchema.optional(),
   })
   .refine((record) => record.id.startsWith(`${record.step}/`), {
     message: 'id must start with the step',
     path: ['id'],
+  })
+  .refine((record) => record.sha256 !== undefined || record.external !== undefined, {
+    message: 'required unless the payload is external',
+    path: ['sha256'],
+  })
+  .refine((record) => record.sharding === undefined || record.external === undefined, {
+    message: 'a sharded checkpoint cannot have an external payload',
+    path: ['external'],
   })
   .refine(
     (record) =>

@@ -143,7 +143,7 @@ async function commit(
     step: claim.step,
     checkpoint: id,
     size: record.size,
-    sha256: record.sha256,
+    sha256: shardListDigest(listed),
     durationMs: Math.max(0, context.now() - Date.parse(claim.createdAt)),
     ...(Object.keys(record.metrics).length === 0 ? {} : { metrics: { ...record.metrics } }),
   });

@@ -3,8 +3,15 @@ export {
   type CommittedShard,
   checkpointFormat,
   checkpointRecordSchema,
+  type ExternalPayload,
+  externalPayloadSchema,
+  formatSidecar,
+  type IndexedFrom,
+  indexedFromSchema,
   maxWorldSize,
+  parseSidecar,
   type Sharding,
+  type SidecarParse,
   shardListDigest,
 } from './checkpoint-record.js';
 export type * from './checkpoint-store.js';
@@ -16,6 +23,7 @@ export { checkpointsBackend } from './checkpoints-backend.js';
 export { type Codec, jsonCodec, rawCodec } from './codec.js';
 export { createCheckpointStore } from './create-checkpoint-store.js';
 export type { JsonValue } from './json-value.js';
+export { readSidecarFrom, type SidecarReading } from './read-sidecar.js';
 export {
   keepBest,
   keepEvery,

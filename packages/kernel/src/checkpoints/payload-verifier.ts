@@ -9,8 +9,8 @@ export interface ExpectedPayload {
   readonly id: string;
   /** Size in bytes, as the sidecar records it. */
   readonly size: number;
-  /** SHA-256, as the sidecar records it. */
-  readonly sha256: string;
+  /** SHA-256, as the sidecar records it; undefined for an external payload (size only). */
+  readonly sha256: string | undefined;
   /** The rank, for a shard. */
   readonly rank?: number;
 }
@@ -52,7 +52,7 @@ export class PayloadVerifier extends Transform {
       return;
     }
     const sha256 = this.hash.digest('hex');
-    if (sha256 !== this.record.sha256) {
+    if (this.record.sha256 !== undefined && sha256 !== this.record.sha256) {
       done(this.mismatch(`SHA-256 ${sha256}, not the ${this.record.sha256} its sidecar records`));
       return;
     }

@@ -101,6 +101,10 @@ async function openWatched(
     } catch (error) {
       throw payloadError(record, target.key, error);
     }
+    if (target.etag !== undefined && opened.info.etag !== target.etag) {
+      opened.body.destroy();
+      throw externalChanged(record, target.key);
+    }
     const verifier = new PayloadVerifier(target.expected, target.key);
     pipeline(opened.body, verifier, () => {
       // The consumer sees any failure on the stream it was given.
@@ -121,7 +125,7 @@ async function openWatched(
 function payloadOf(
   record: CheckpointRecord,
   rank: number | undefined,
-): { readonly key: string; readonly expected: ExpectedPayload } {
+): { readonly key: string; readonly expected: ExpectedPayload; readonly etag?: string } {
   const { sharding } = record;
   if (sharding === undefined) {
     if (rank !== undefined) {
@@ -130,7 +134,17 @@ function payloadOf(
         `Checkpoint "${record.id}" is not sharded: read it without \`rank\`.`,
       );
     }
-    return { key: checkpointKeys(record.id).payload, expected: record };
+    if (record.external !== undefined) {
+      return {
+        key: record.external.key,
+        expected: { id: record.id, size: record.size, sha256: undefined },
+        etag: record.external.etag,
+      };
+    }
+    return {
+      key: checkpointKeys(record.id).payload,
+      expected: { id: record.id, size: record.size, sha256: record.sha256 },
+    };
   }
   const shard = rank === undefined ? undefined : sharding.shards[rank];
   if (rank === undefined || !Number.isSafeInteger(rank) || shard === undefined) {
@@ -143,6 +157,16 @@ function payloadOf(
     key: shardKeys(record.id, rank).payload(shard.write),
     expected: { id: record.id, size: shard.size, sha256: shard.sha256, rank },
   };
+}
+
+/** An indexed payload that was replaced since `index` looked at it: its metadata may be wrong. */
+function externalChanged(record: CheckpointRecord, key: string): CairnError {
+  return new CairnError({
+    code: 'CORRUPT_DATA',
+    backend: checkpointsBackend,
+    message: `The payload of checkpoint "${record.id}" at "${key}" has changed since it was indexed (its etag differs), so its sidecar may describe other bytes. Run index again to describe the new file.`,
+    details: { checkpoint: record.id, key },
+  });
 }
 
 function invalidRank(record: CheckpointRecord, message: string): CairnError {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { checkpointKeys } from '../naming/layout.js';
+import type { Storage } from '../storage/storage.js';
 import { type CheckpointRecord, maxSidecarBytes, parseSidecar } from './checkpoint-record.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import type { StoreContext } from './store-context.js';
@@ -14,13 +15,13 @@ class DamagedSidecar {
 }
 
 async function readSidecarBytes(
-  context: StoreContext,
+  storage: Storage,
   key: string,
   signal: AbortSignal | undefined,
-): Promise<Buffer | DamagedSidecar> {
-  let result: Awaited<ReturnType<StoreContext['storage']['get']>>;
+): Promise<{ bytes: Buffer; etag: string } | DamagedSidecar> {
+  let result: Awaited<ReturnType<Storage['get']>>;
   try {
-    result = await context.storage.get(key, signal === undefined ? {} : { signal });
+    result = await storage.get(key, signal === undefined ? {} : { signal });
   } catch (error) {
     // A mirror that found every copy damaged says so with CORRUPT_DATA naming each copy.
     if (isCairnError(error, 'CORRUPT_DATA')) return new DamagedSidecar(error.message, error);
@@ -52,7 +53,18 @@ async function readSidecarBytes(
       `its bytes (SHA-256 ${sha256}) differ from what the storage recorded when it was written (${info.sha256})`,
     );
   }
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), etag: info.etag };
+}
+
+async function readStoredRecord(
+  storage: Storage,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<{ record: CheckpointRecord; etag: string } | DamagedSidecar> {
+  const read = await readSidecarBytes(storage, checkpointKeys(id).sidecar, signal);
+  if (read instanceof DamagedSidecar) return read;
+  const parsed = parseSidecar(read.bytes, id);
+  return parsed.ok ? { record: parsed.record, etag: read.etag } : new DamagedSidecar(parsed.reason);
 }
 
 async function readRecord(
@@ -60,10 +72,35 @@ async function readRecord(
   id: string,
   signal: AbortSignal | undefined,
 ): Promise<CheckpointRecord | DamagedSidecar> {
-  const bytes = await readSidecarBytes(context, checkpointKeys(id).sidecar, signal);
-  if (bytes instanceof DamagedSidecar) return bytes;
-  const parsed = parseSidecar(bytes, id);
-  return parsed.ok ? parsed.record : new DamagedSidecar(parsed.reason);
+  const read = await readStoredRecord(context.storage, id, signal);
+  return read instanceof DamagedSidecar ? read : read.record;
+}
+
+/** What reading one sidecar found, for the catalog. */
+export type SidecarReading =
+  | { readonly status: 'found'; readonly record: CheckpointRecord; readonly etag: string }
+  | { readonly status: 'missing' }
+  | { readonly status: 'damaged'; readonly reason: string };
+
+/**
+ * Reads the sidecar of checkpoint `id` from `storage`: its record and etag, `missing` when it
+ * is gone, or `damaged` with the reason it cannot be trusted (not YAML, not the schema, stored
+ * under another id, bytes differing from the digest the storage recorded). I/O failures throw.
+ */
+export async function readSidecarFrom(
+  storage: Storage,
+  id: string,
+  signal?: AbortSignal,
+): Promise<SidecarReading> {
+  let read: Awaited<ReturnType<typeof readStoredRecord>>;
+  try {
+    read = await readStoredRecord(storage, id, signal);
+  } catch (error) {
+    if (isCairnError(error, 'NOT_FOUND')) return { status: 'missing' };
+    throw error;
+  }
+  if (read instanceof DamagedSidecar) return { status: 'damaged', reason: read.reason };
+  return { status: 'found', record: read.record, etag: read.etag };
 }
 
 /**

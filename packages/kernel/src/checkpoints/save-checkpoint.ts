@@ -112,7 +112,7 @@ export async function saveCheckpoint(
 
   const durationMs = Math.max(0, context.now() - started);
   context.logger.info(
-    { checkpoint: id, run: save.run, size: record.size, sha256: record.sha256, durationMs },
+    { checkpoint: id, run: save.run, size: record.size, sha256: written.sha256, durationMs },
     'checkpoint saved',
   );
   context.emit({
@@ -120,7 +120,7 @@ export async function saveCheckpoint(
     step: save.step,
     checkpoint: id,
     size: record.size,
-    sha256: record.sha256,
+    sha256: written.sha256,
     durationMs,
     ...(Object.keys(record.metrics).length === 0 ? {} : { metrics: { ...record.metrics } }),
   });
