@@ -10,6 +10,7 @@ import {
 import type { SavedShard } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { latestSequence } from './discover-checkpoints.js';
+import { noteTakenBackSidecar } from './note-catalog-removal.js';
 import { readSidecar } from './read-sidecar.js';
 import {
   readRecordAt,
@@ -167,6 +168,7 @@ async function takeBackIfPruned(
     { checkpoint: id, rank },
     'sharded checkpoint was pruned while this rank committed it; taking the commit back',
   );
+  await noteTakenBackSidecar(context, id);
   await context.storage.delete(sidecar);
   throw prunedCheckpointError(id, claim.name, rank);
 }

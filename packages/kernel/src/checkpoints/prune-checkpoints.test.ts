@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { checkpointKeys, runKeys } from '../naming/layout.js';
 import { createTimeIdGenerator } from '../naming/time-id.js';
 import { type RunRecord, serialiseRunRecord } from '../runs/run-record.js';
@@ -6,6 +7,7 @@ import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { recordingDeletes } from '../testing/checkpoints-faulty-storage.js';
 import {
+  bytesAt,
   keysOf,
   otherRun,
   storeOver,
@@ -59,7 +61,18 @@ describe('prune', () => {
     );
     expect(await committedIds(fixture)).toEqual([saved[4]?.id, saved[5]?.id]);
     // Payloads went too, not only sidecars.
-    expect(await keysOf(storage)).toHaveLength(4);
+    expect(await keysOf(storage, 'checkpoints/')).toHaveLength(4);
+    // One change record, written before the first deletion, names every deleted checkpoint.
+    const changes = await keysOf(storage, 'catalog/changes/checkpoints/train/');
+    expect(changes).toHaveLength(1);
+    const change = parse((await bytesAt(storage, changes[0] as string)).toString());
+    expect(change.removed).toEqual(saved.slice(0, 4).map((record) => record.id));
+  });
+
+  it('a dry run records no catalog change', async () => {
+    const fixture = await withCheckpoints(3);
+    await fixture.store.prune({ run: testRun, step: 'train', keep: [keepLast(1)], dryRun: true });
+    expect(await keysOf(fixture.storage, 'catalog/')).toEqual([]);
   });
 
   it('composes rules: kept if any rule keeps it', async () => {

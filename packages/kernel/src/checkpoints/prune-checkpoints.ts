@@ -1,3 +1,4 @@
+import { recordCatalogChange } from '../catalog/catalog-changes.js';
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
 import {
@@ -123,6 +124,15 @@ export async function pruneCheckpoints(
   const decision = decideRetention(records, rules, protectedIds);
   const kept = decision.kept.map(({ record, reasons }) => ({ id: record.id, reasons }));
   const deleted: { id: string; size: number }[] = [];
+  const deleting = decision.deleted.filter((record) => !context.protectedIds.has(record.id));
+  // Catalog indexes learn of deletions from this record, written before the first one.
+  if (!dryRun && deleting.length > 0) {
+    await recordCatalogChange(context.storage, {
+      step: request.step,
+      removed: deleting.map((record) => record.id),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
   for (const record of decision.deleted) {
     // protect() may be called while a prune runs (a resume picking its checkpoint).
     if (context.protectedIds.has(record.id)) {

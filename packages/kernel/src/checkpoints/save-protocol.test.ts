@@ -12,7 +12,7 @@ import {
   recordingDeletes,
   sidecarKeys,
 } from '../testing/checkpoints-faulty-storage.js';
-import { keysOf, storeOver, testRun } from '../testing/checkpoints-fixtures.js';
+import { bytesAt, keysOf, storeOver, testRun } from '../testing/checkpoints-fixtures.js';
 import { rejection } from '../testing/rejection.js';
 
 function networkError(): CairnError {
@@ -141,7 +141,7 @@ describe('the commit protocol', () => {
     const { store } = storeOver(failingPuts(memory, sidecarKeys, networkError()));
     const error = await rejection(store.save({ run: testRun, step: 'gen', state: 1 }));
     expect(error.code).toBe('TRANSIENT_IO');
-    expect(await keysOf(memory)).toEqual([]);
+    expect(await keysOf(memory, 'checkpoints/')).toEqual([]);
   });
 
   it('a sidecar write that landed but reported failure is uncommitted: sidecar deleted first, then the payload', async () => {
@@ -149,7 +149,12 @@ describe('the commit protocol', () => {
     const storage = recordingDeletes(memory);
     const { store } = storeOver(puttingThenFailing(storage as never, sidecarKeys, networkError()));
     await rejection(store.save({ run: testRun, step: 'gen', state: 1 }));
-    expect(await keysOf(memory)).toEqual([]);
+    expect(await keysOf(memory, 'checkpoints/')).toEqual([]);
+    // Catalog indexes that saw the sidecar in its short life learn it was taken back.
+    const changes = await keysOf(memory, 'catalog/changes/checkpoints/gen/');
+    expect(changes).toHaveLength(1);
+    const takenBack = (storage.deleted[0] as string).split('/').slice(1, 3).join('/');
+    expect((await bytesAt(memory, changes[0] as string)).toString()).toContain(`- ${takenBack}`);
     expect(storage.deleted.map((key) => key.split('/').at(-1))).toEqual([
       'checkpoint.yaml',
       'payload',

@@ -5,6 +5,7 @@ import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { type Digest, DigestTransform, digestOf, toReadable } from '../storage/body.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { encodeState, rawCodec } from './codec.js';
+import { noteTakenBackSidecar } from './note-catalog-removal.js';
 import type { SavePayload } from './save-input.js';
 import type { StoreContext } from './store-context.js';
 
@@ -94,6 +95,7 @@ export async function uncommit(
   id: string,
   keys: { readonly sidecar: string; readonly payload: string },
 ): Promise<void> {
+  await noteTakenBackSidecar(context, id);
   try {
     await context.storage.delete(keys.sidecar);
   } catch (error) {

@@ -21,6 +21,9 @@ import { timeIdPattern } from './time-id.js';
  * runs/<pipeline>/<time id>/errors/<time id>.yaml   one error record per failure
  * runs/<pipeline>/<time id>/steps/<step>/items/<n / 1000>/<n>.json  one record per finished item
  * runs/<pipeline>/<time id>/steps/<step>/item-segments/<n>.json  compact summaries of items
+ * catalog/changes/checkpoints/<step>/<time id>.yaml  sidecars Cairn deleted or rewrote (create-only)
+ * catalog/index/v1/checkpoints/<step>/head.json      the catalog's index of a step: its segments
+ * catalog/index/v1/checkpoints/<step>/<first id>.json  one segment: entries of a range of ids
  * ```
  */
 export const layout = {
@@ -32,7 +35,20 @@ export const layout = {
   checkpointSidecarName: 'checkpoint.yaml',
   checkpointPayloadName: 'payload',
   runRecordName: 'run.json',
+  catalogRoot: 'catalog/',
 } as const;
+
+/** Prefix of the change records of the checkpoints of `step` (see `recordCatalogChange`). */
+export function catalogChangesPrefix(step: string): string {
+  validateName('step', step);
+  return `${layout.catalogRoot}changes/checkpoints/${step}/`;
+}
+
+/** Prefix of the catalog's index of the checkpoints of `step`: its head and segments. */
+export function catalogIndexPrefix(step: string): string {
+  validateName('step', step);
+  return `${layout.catalogRoot}index/v1/checkpoints/${step}/`;
+}
 
 /** Width of the zero-padded sequence numbers in journal, item and segment keys. */
 export const sequenceWidth = 12;
