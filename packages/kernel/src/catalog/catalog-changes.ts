@@ -18,6 +18,11 @@ export const catalogChangeSchema = z.object({
   removed: z.array(z.string()).default([]),
   /** Checkpoints whose sidecar is being rewritten in place (`index` run again). */
   rewritten: z.array(z.string()).default([]),
+  /**
+   * Checkpoints whose sidecar was just created with a time id from the past (`index` stamps a
+   * sidecar with its payload's time), which a listing of what is newer than the index misses.
+   */
+  added: z.array(z.string()).default([]),
   /** When the change was recorded (ISO 8601). */
   at: z.iso.datetime(),
 });
@@ -32,6 +37,8 @@ export interface CatalogChangeRequest {
   readonly removed?: readonly string[];
   /** Ids whose sidecar is about to be rewritten. */
   readonly rewritten?: readonly string[];
+  /** Ids whose sidecar was just created with a time id older than a few minutes. */
+  readonly added?: readonly string[];
   /** Time ids for the record's key; the default generator unless a test pins it. */
   readonly timeIds?: TimeIdGenerator;
   /** Cancels the write. */
@@ -39,8 +46,9 @@ export interface CatalogChangeRequest {
 }
 
 /**
- * Records, before it happens, that sidecars of a step are about to be deleted or rewritten.
- * New sidecars need no record (a catalog finds them by listing after what it knows), but a
+ * Records, before it happens, that sidecars of a step are about to be deleted or rewritten
+ * (and, after it happened, that sidecars were created with old time ids). New sidecars need no
+ * record (a catalog finds them by listing after what it knows), but a
  * deletion or an in-place rewrite leaves nothing a cheap listing sees: the catalog's index reads
  * these records to drop or re-read exactly those entries instead of re-listing every sidecar.
  * Written first, so a writer that dies half-way still leaves the record (re-reading an entry
@@ -52,8 +60,9 @@ export async function recordCatalogChange(
 ): Promise<void> {
   const removed = [...(request.removed ?? [])];
   const rewritten = [...(request.rewritten ?? [])];
-  if (removed.length === 0 && rewritten.length === 0) return;
-  for (const id of [...removed, ...rewritten]) {
+  const added = [...(request.added ?? [])];
+  if (removed.length + rewritten.length + added.length === 0) return;
+  for (const id of [...removed, ...rewritten, ...added]) {
     if (parseCheckpointId(id).step !== request.step) {
       throw new CairnError({
         code: 'INVALID_OPTIONS',
@@ -68,6 +77,7 @@ export async function recordCatalogChange(
     step: request.step,
     removed,
     rewritten,
+    added,
     at: new Date().toISOString(),
   };
   await storage.put(`${catalogChangesPrefix(request.step)}${timeId}.yaml`, stringify(change), {
