@@ -282,7 +282,7 @@ async function updateStepIndex(
   const ids = [...toRead].sort();
   const readings = await readSidecars(context, ids);
   const updates = new Map<string, IndexedSidecar | undefined>();
-  ids.forEach((id, position) => updates.set(id, readings[position]));
+  for (const [position, id] of ids.entries()) updates.set(id, readings[position]);
   return applyUpdates(context, stored, updates, segments, {
     ...(listedThrough === undefined ? {} : { listedThrough }),
     ...(changesThrough === undefined ? {} : { changesThrough }),
