@@ -41,6 +41,11 @@ export const stepHeadSchema = z.object({
   listedThrough: z.string().optional(),
   /** The newest change record applied; the next refresh reads from a little before. */
   changesThrough: z.string().optional(),
+  /**
+   * Change records (in the window before `changesThrough`) whose effect the index already
+   * holds: a refresh skips them instead of re-reading their sidecars.
+   */
+  settledChanges: z.array(z.string()).default([]),
   /** When this head was written (ISO 8601). */
   writtenAt: z.iso.datetime(),
 });

@@ -3,6 +3,7 @@ import { idOfSidecarKey, runClockSkewMs } from '../checkpoints/discover-checkpoi
 import { isCairnError } from '../errors/cairn-error.js';
 import { catalogChangesPrefix, checkpointKeys, stepCheckpointsPrefix } from '../naming/layout.js';
 import { formatTimeStamp, timeIdPattern, timeOfId } from '../naming/time-id.js';
+import { readAll } from '../storage/body.js';
 import { catalogChangeSchema } from './catalog-changes.js';
 import {
   catalogIndexFormat,
@@ -93,26 +94,31 @@ async function newestChangeKey(
   return newest;
 }
 
-/** The ids the change records of `step` after `startAfter` name, and the newest record. */
+/** One change record, as {@link readChanges} found it. */
+interface ListedChange {
+  readonly key: string;
+  readonly removed: readonly string[];
+  readonly rewritten: readonly string[];
+  readonly added: readonly string[];
+}
+
+/** The change records of `step` after `startAfter`, oldest first (damaged ones logged, skipped). */
 async function readChanges(
   context: CatalogIndexContext,
   step: string,
   startAfter: string | undefined,
-): Promise<{ ids: Set<string>; newest: string | undefined }> {
-  const ids = new Set<string>();
-  let newest: string | undefined;
+): Promise<ListedChange[]> {
+  const changes: ListedChange[] = [];
   const prefix = catalogChangesPrefix(step);
+  const ofStep = (ids: readonly string[]) => ids.filter((id) => id.startsWith(`${step}/`));
   for await (const info of context.storage.list(listOptions(context, prefix, startAfter))) {
-    newest = info.key;
     let text: string;
     try {
       const { body } = await context.storage.get(
         info.key,
         context.signal === undefined ? {} : { signal: context.signal },
       );
-      const chunks: Buffer[] = [];
-      for await (const chunk of body) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString('utf8');
+      text = (await readAll(body)).toString('utf8');
     } catch (error) {
       if (isCairnError(error, 'NOT_FOUND')) continue;
       throw error;
@@ -122,10 +128,31 @@ async function readChanges(
       context.logger.warn({ step, key: info.key }, 'ignoring a damaged catalog change record');
       continue;
     }
-    for (const id of [...parsed.data.removed, ...parsed.data.rewritten, ...parsed.data.added])
-      if (id.startsWith(`${step}/`)) ids.add(id);
+    changes.push({
+      key: info.key,
+      removed: ofStep(parsed.data.removed),
+      rewritten: ofStep(parsed.data.rewritten),
+      added: ofStep(parsed.data.added),
+    });
   }
-  return { ids, newest };
+  return changes;
+}
+
+/**
+ * Whether a change record has taken its full effect, so later refreshes may skip it: every
+ * removed sidecar is gone and every added one is there. A record is written before its
+ * deletions (or rewrites), so one read while they are under way is re-read next time, until it
+ * leaves the clock-skew window; a rewrite is never settled, and is re-read through the window.
+ */
+function isSettled(
+  change: ListedChange,
+  updates: Map<string, IndexedSidecar | undefined>,
+): boolean {
+  return (
+    change.rewritten.length === 0 &&
+    change.removed.every((id) => updates.get(id) === undefined) &&
+    change.added.every((id) => updates.get(id) !== undefined)
+  );
 }
 
 function safeLoad(text: string): unknown {
@@ -182,6 +209,8 @@ export async function buildStepIndex(
     segments: references,
     ...(newest === undefined ? {} : { listedThrough: checkpointKeys(newest).sidecar }),
     ...(changesThrough === undefined ? {} : { changesThrough }),
+    // None: a change under way while the sidecars were read is applied again next time.
+    settledChanges: [],
     writtenAt: new Date().toISOString(),
   };
   // A step with no checkpoint and no index (a typo in a query) leaves nothing behind.
@@ -242,11 +271,14 @@ async function updateStepIndex(
   const { head } = stored;
   const { step } = head;
   const changesPrefix = catalogChangesPrefix(step);
-  const changes = await readChanges(
-    context,
-    step,
-    windowStart(changesPrefix, head.changesThrough) ?? head.changesThrough,
-  );
+  const settled = new Set(head.settledChanges);
+  const changes = (
+    await readChanges(
+      context,
+      step,
+      windowStart(changesPrefix, head.changesThrough) ?? head.changesThrough,
+    )
+  ).filter((change) => !settled.has(change.key));
   const stepPrefix = stepCheckpointsPrefix(step);
   const recentStart = windowStart(stepPrefix, head.listedThrough);
   const recent: string[] = [];
@@ -268,11 +300,14 @@ async function updateStepIndex(
     segments.set(reference.key, entries);
     for (const entry of entries) known.add(entry.id);
   }
-  const toRead = new Set(changes.ids);
+  const toRead = new Set<string>();
+  for (const change of changes)
+    for (const id of [...change.removed, ...change.rewritten, ...change.added]) toRead.add(id);
   for (const id of recent) if (!known.has(id)) toRead.add(id);
+  const newestChange = changes.at(-1)?.key;
   const changesThrough =
-    changes.newest !== undefined && (head.changesThrough ?? '') < changes.newest
-      ? changes.newest
+    newestChange !== undefined && (head.changesThrough ?? '') < newestChange
+      ? newestChange
       : head.changesThrough;
   if (toRead.size === 0) {
     if (changesThrough === head.changesThrough && listedThrough === head.listedThrough) {
@@ -283,9 +318,16 @@ async function updateStepIndex(
   const readings = await readSidecars(context, ids);
   const updates = new Map<string, IndexedSidecar | undefined>();
   for (const [position, id] of ids.entries()) updates.set(id, readings[position]);
+  // Settled records stay listed while in the window, so keep their keys until they leave it.
+  const windowFirstChange = windowStart(changesPrefix, changesThrough) ?? '';
+  const settledChanges = [
+    ...head.settledChanges.filter((key) => key > windowFirstChange),
+    ...changes.filter((change) => isSettled(change, updates)).map((change) => change.key),
+  ];
   return applyUpdates(context, stored, updates, segments, {
     ...(listedThrough === undefined ? {} : { listedThrough }),
     ...(changesThrough === undefined ? {} : { changesThrough }),
+    settledChanges,
   });
 }
 
@@ -295,7 +337,11 @@ async function applyUpdates(
   stored: StoredHead,
   updates: Map<string, IndexedSidecar | undefined>,
   segments: Map<string, IndexedSidecar[]>,
-  watermarks: { readonly listedThrough?: string; readonly changesThrough?: string },
+  watermarks: {
+    readonly listedThrough?: string;
+    readonly changesThrough?: string;
+    readonly settledChanges: readonly string[];
+  },
 ): Promise<StepIndex> {
   const { head } = stored;
   const references = head.segments;
@@ -336,6 +382,7 @@ async function applyUpdates(
     step: head.step,
     segments: next,
     ...watermarks,
+    settledChanges: [...watermarks.settledChanges],
     writtenAt: new Date().toISOString(),
   };
   const written = await writeHead(context, fresh, stored);
