@@ -1,5 +1,6 @@
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { checkpointKeys, checkpointShardsPrefix, layout, shardKeys } from '../naming/layout.js';
+import { noteLateCommit, noteTakenBackSidecar } from './catalog-notes.js';
 import {
   type CheckpointRecord,
   type CommittedShard,
@@ -10,7 +11,6 @@ import {
 import type { SavedShard } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { latestSequence } from './discover-checkpoints.js';
-import { noteTakenBackSidecar } from './note-catalog-removal.js';
 import { readSidecar } from './read-sidecar.js';
 import {
   readRecordAt,
@@ -135,6 +135,7 @@ async function commit(
     return theirs;
   }
   await takeBackIfPruned(context, claim, committingRank, sidecar);
+  await noteLateCommit(context, id);
   context.logger.info(
     { checkpoint: id, run: claim.run, worldSize: claim.worldSize, size: record.size },
     'sharded checkpoint committed',

@@ -1,6 +1,7 @@
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { checkpointId, checkpointKeys } from '../naming/layout.js';
 import type { Digest } from '../storage/body.js';
+import { noteLateCommit } from './catalog-notes.js';
 import { type CheckpointRecord, checkpointFormat, formatSidecar } from './checkpoint-record.js';
 import type { SaveInput } from './checkpoint-store.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
@@ -109,6 +110,7 @@ export async function saveCheckpoint(
     throw error;
   }
   if (save.lease !== undefined) await confirmAfterCommit(context, save.lease, id, keys);
+  await noteLateCommit(context, id);
 
   const durationMs = Math.max(0, context.now() - started);
   context.logger.info(

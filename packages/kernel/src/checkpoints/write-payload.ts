@@ -3,9 +3,9 @@ import { pipeline, type Readable } from 'node:stream';
 import { abortedError } from '../errors/aborted-error.js';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import { type Digest, DigestTransform, digestOf, toReadable } from '../storage/body.js';
+import { noteTakenBackSidecar } from './catalog-notes.js';
 import { checkpointsBackend } from './checkpoints-backend.js';
 import { encodeState, rawCodec } from './codec.js';
-import { noteTakenBackSidecar } from './note-catalog-removal.js';
 import type { SavePayload } from './save-input.js';
 import type { StoreContext } from './store-context.js';
 
