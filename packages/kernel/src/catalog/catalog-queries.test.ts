@@ -121,6 +121,27 @@ describe('catalog queries', () => {
     expect(await collect(catalog.checkpoints())).toHaveLength(7);
   });
 
+  it('stops with ABORTED when cancelled before or during a listing', async () => {
+    const { catalog } = await sevenCheckpoints();
+    const error = await rejection(collect(catalog.checkpoints({ signal: AbortSignal.abort() })));
+    expect(error.code).toBe('ABORTED');
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const during = await rejection(
+      (async () => {
+        for await (const entry of catalog.checkpoints({
+          step: 'train',
+          signal: controller.signal,
+        })) {
+          seen.push(entry.id);
+          controller.abort();
+        }
+      })(),
+    );
+    expect(during.code).toBe('ABORTED');
+    expect(seen).toHaveLength(1);
+  });
+
   it('lists the steps that have checkpoints', async () => {
     const { catalog } = await sevenCheckpoints();
     expect(await catalog.steps()).toEqual(['eval', 'train']);

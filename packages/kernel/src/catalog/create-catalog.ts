@@ -1,3 +1,4 @@
+import { abortedError } from '../errors/aborted-error.js';
 import { CairnError } from '../errors/cairn-error.js';
 import { layout } from '../naming/layout.js';
 import { namePattern, validateName } from '../naming/names.js';
@@ -131,7 +132,15 @@ export function createCatalog(options: CatalogOptions): Catalog {
         ? sidecarEntry(indexed.record)
         : resolveEntry(resolveContext, indexed),
     );
-    for await (const entry of entries) if (matchesQuery(entry, query)) yield entry;
+    for await (const entry of entries) {
+      // Entries of a fresh index come from memory, where nothing else would notice a cancel.
+      if (query.signal?.aborted) {
+        throw abortedError(catalogBackend, query.signal.reason, 'Listing the catalog', {
+          when: `at checkpoint "${entry.id}"`,
+        });
+      }
+      if (matchesQuery(entry, query)) yield entry;
+    }
   }
 
   async function* checkpoints(query: CatalogQuery = {}): AsyncGenerator<CatalogEntry> {

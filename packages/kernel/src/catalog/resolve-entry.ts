@@ -1,4 +1,5 @@
 import type { CheckpointRecord } from '../checkpoints/checkpoint-record.js';
+import { abortedError } from '../errors/aborted-error.js';
 import { isCairnError } from '../errors/cairn-error.js';
 import type { Logger } from '../logging/logger.js';
 import { checkpointKeys, parseCheckpointId } from '../naming/layout.js';
@@ -7,6 +8,7 @@ import { scrubErrorText } from '../secrets/scrub-error-text.js';
 import type { Storage } from '../storage/storage.js';
 import type { CatalogEntry, SkippedSource } from './catalog-entry.js';
 import type { IndexedSidecar } from './catalog-index-format.js';
+import { catalogBackend } from './catalog-options.js';
 import type { MetadataAnswer, MetadataSource, MetadataSubject } from './metadata-source.js';
 import { answerOfRecord, sidecarSourceName } from './sidecar-source.js';
 
@@ -121,7 +123,12 @@ export async function resolveEntry(
       }
       skipped.push({ source: source.name, reason: lookup.reason });
     } catch (error) {
-      if (isCairnError(error, 'ABORTED') || context.signal?.aborted) throw error;
+      if (isCairnError(error, 'ABORTED')) throw error;
+      if (context.signal?.aborted) {
+        throw abortedError(catalogBackend, context.signal.reason, 'Listing the catalog', {
+          when: `while source "${source.name}" looked up checkpoint "${indexed.id}"`,
+        });
+      }
       const reason = scrubErrorText(error instanceof Error ? error.message : String(error));
       context.logger.warn(
         { checkpoint: indexed.id, source: source.name, reason },
