@@ -29,6 +29,8 @@ export interface WalkBounds {
   readonly after?: string;
   /** Group keys below the next `/` after the prefix into folder items. */
   readonly groupFolders: boolean;
+  /** With `groupFolders`: report folders without checking that they hold an object. */
+  readonly allowEmptyFolders?: boolean;
 }
 
 /**
@@ -110,9 +112,51 @@ async function readEntries(
   );
 }
 
+/** What a walk does with one folder entry. */
+type EntryPlan =
+  | { readonly kind: 'object'; readonly key: string }
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'group'; readonly folderPrefix: string }
+  | { readonly kind: 'descend'; readonly folderPrefix: string };
+
+function planEntry(entry: Entry, base: string, bounds: WalkBounds): EntryPlan {
+  const { prefix, after } = bounds;
+  const key = base + entry.segment;
+  if (!entry.folder) {
+    if (!key.startsWith(prefix)) {
+      // Keys with a prefix are contiguous in key order: once past them, nothing follows.
+      return compareKeys(key, prefix) > 0 ? { kind: 'stop' } : { kind: 'skip' };
+    }
+    if (after !== undefined && compareKeys(key, after) <= 0) return { kind: 'skip' };
+    // Files put there by hand may have names no key can have (control characters…).
+    return isValidKey(key) ? { kind: 'object', key } : { kind: 'skip' };
+  }
+  const folderPrefix = `${key}/`;
+  const inPrefix = folderPrefix.startsWith(prefix);
+  if (!inPrefix && !prefix.startsWith(folderPrefix)) {
+    return compareKeys(folderPrefix, prefix) > 0 ? { kind: 'stop' } : { kind: 'skip' };
+  }
+  if (after !== undefined) {
+    // Every key in the folder sorts before `after` unless `after` is inside the folder.
+    if (!after.startsWith(folderPrefix) && compareKeys(folderPrefix, after) < 0) {
+      return { kind: 'skip' };
+    }
+    if (after === cursorAfterFolder(folderPrefix)) return { kind: 'skip' };
+  }
+  return bounds.groupFolders && inPrefix && folderPrefix !== prefix
+    ? { kind: 'group', folderPrefix }
+    : { kind: 'descend', folderPrefix };
+}
+
+/** Folders checked for objects at once when grouping: a listing of 10,000 folders is 10,000 reads. */
+const groupLookahead = 16;
+
 /**
  * Walks the objects below `directory` (whose keys start with `base`) lazily in key order,
  * reading one folder at a time and skipping folders that cannot hold a key within `bounds`.
+ * With `groupFolders`, the next few folders are checked for objects at once (a folder group
+ * is reported only when it holds one), still yielded in key order.
  */
 export async function* walkObjects(
   context: FsContext,
@@ -120,40 +164,40 @@ export async function* walkObjects(
   base: string,
   bounds: WalkBounds,
 ): AsyncGenerator<WalkItem> {
-  const { prefix, after } = bounds;
   const entries = await readEntries(context, directory, directory === context.layout.root);
-  for (const entry of entries) {
-    const key = base + entry.segment;
-    if (!entry.folder) {
-      if (!key.startsWith(prefix)) {
-        // Keys with a prefix are contiguous in key order: once past them, nothing follows.
-        if (compareKeys(key, prefix) > 0) return;
+  const plans = entries.map((entry) => planEntry(entry, base, bounds));
+  const checks = new Map<number, Promise<boolean>>();
+  const startCheck = (index: number) => {
+    const plan = plans[index];
+    const entry = entries[index];
+    if (plan?.kind !== 'group' || entry === undefined || checks.has(index)) return;
+    const check = holdsAnyObject(context, entry.path, plan.folderPrefix, bounds.after);
+    // Observed now; awaited (and any failure thrown) when its turn comes.
+    check.catch(() => {});
+    checks.set(index, check);
+  };
+  for (let index = 0; index < entries.length; index++) {
+    const plan = plans[index] as EntryPlan;
+    const entry = entries[index] as Entry;
+    if (plan.kind === 'stop') return;
+    if (plan.kind === 'skip') continue;
+    if (plan.kind === 'object') {
+      yield { kind: 'object', key: plan.key, path: entry.path, directory };
+      continue;
+    }
+    if (plan.kind === 'group') {
+      if (bounds.allowEmptyFolders === true) {
+        yield { kind: 'folder', prefix: plan.folderPrefix };
         continue;
       }
-      if (after !== undefined && compareKeys(key, after) <= 0) continue;
-      // Files put there by hand may have names no key can have (control characters…).
-      if (!isValidKey(key)) continue;
-      yield { kind: 'object', key, path: entry.path, directory };
+      for (let ahead = index; ahead < Math.min(entries.length, index + groupLookahead); ahead++)
+        startCheck(ahead);
+      const holds = await (checks.get(index) as Promise<boolean>);
+      checks.delete(index);
+      if (holds) yield { kind: 'folder', prefix: plan.folderPrefix };
       continue;
     }
-    const folderPrefix = `${key}/`;
-    const inPrefix = folderPrefix.startsWith(prefix);
-    if (!inPrefix && !prefix.startsWith(folderPrefix)) {
-      if (compareKeys(folderPrefix, prefix) > 0) return;
-      continue;
-    }
-    if (after !== undefined) {
-      // Every key in the folder sorts before `after` unless `after` is inside the folder.
-      if (!after.startsWith(folderPrefix) && compareKeys(folderPrefix, after) < 0) continue;
-      if (after === cursorAfterFolder(folderPrefix)) continue;
-    }
-    if (bounds.groupFolders && inPrefix && folderPrefix !== prefix) {
-      if (await holdsAnyObject(context, entry.path, folderPrefix, after)) {
-        yield { kind: 'folder', prefix: folderPrefix };
-      }
-      continue;
-    }
-    yield* walkObjects(context, entry.path, folderPrefix, bounds);
+    yield* walkObjects(context, entry.path, plan.folderPrefix, bounds);
   }
 }
 

@@ -138,6 +138,34 @@ describe('fs listing', () => {
     });
   });
 
+  it('with allowEmptyFolders, reports every folder from one directory read, empty ones too', async () => {
+    const root = await temporaryRoot();
+    const storage = createFsStorage({ root });
+    for (const name of ['a', 'c', 'e']) await storage.put(`top/${name}/payload`, name);
+    await mkdir(join(root, 'top', 'b'));
+    await mkdir(join(root, 'top', 'd', 'deeper'), { recursive: true });
+    expect((await storage.listPage({ prefix: 'top/', delimiter: '/' })).prefixes).toEqual([
+      'top/a/',
+      'top/c/',
+      'top/e/',
+    ]);
+    const page = await storage.listPage({
+      prefix: 'top/',
+      delimiter: '/',
+      allowEmptyFolders: true,
+    });
+    expect(page.prefixes).toEqual(['top/a/', 'top/b/', 'top/c/', 'top/d/', 'top/e/']);
+    const after = await storage.listPage({
+      prefix: 'top/',
+      delimiter: '/',
+      allowEmptyFolders: true,
+      startAfter: 'top/b',
+      pageSize: 2,
+    });
+    expect(after.prefixes).toEqual(['top/b/', 'top/c/']);
+    expect(after.cursor).toBeDefined();
+  });
+
   it('reads one folder at a time: the first key arrives before the other folders are read', async () => {
     const root = await temporaryRoot();
     for (let folder = 0; folder < 40; folder++) {

@@ -95,6 +95,7 @@ export async function listFsPage(context: FsContext, options: ListPageOptions): 
     prefix,
     ...(after === undefined ? {} : { after }),
     groupFolders: options.delimiter === '/',
+    allowEmptyFolders: options.allowEmptyFolders === true,
   });
   const objects: ObjectItem[] = [];
   const prefixes: string[] = [];

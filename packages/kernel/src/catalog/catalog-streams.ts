@@ -2,18 +2,26 @@ import type { CatalogEntry } from './catalog-entry.js';
 
 /**
  * Maps `items` through `transform` with up to `concurrency` transforms in flight, yielding the
- * results in the order of the items. A rejected transform is thrown when its turn comes; the
+ * results in the order of the items. `immediate` answers the items that need no waiting (or
+ * undefined for those that do). A rejected transform is thrown when its turn comes; the
  * ones after it are still awaited, so no rejection goes unobserved.
  */
 export async function* mapOrdered<Item, Result>(
   items: AsyncIterable<Item>,
   concurrency: number,
-  transform: (item: Item) => Result | Promise<Result>,
+  transform: (item: Item) => Promise<Result>,
+  immediate?: (item: Item) => Result | undefined,
 ): AsyncGenerator<Result> {
   const queue: Promise<Result>[] = [];
   try {
     for await (const item of items) {
-      const result = Promise.resolve().then(() => transform(item));
+      // Most items need no lookup: with nothing queued ahead, they skip the promise machinery.
+      const ready = queue.length === 0 ? immediate?.(item) : undefined;
+      if (ready !== undefined) {
+        yield ready;
+        continue;
+      }
+      const result = Promise.resolve().then(() => immediate?.(item) ?? transform(item));
       // Observed here; the rejection itself is rethrown when the result is awaited below.
       result.catch(() => {});
       queue.push(result);

@@ -127,10 +127,14 @@ export function createCatalog(options: CatalogOptions): Catalog {
       ...(query.signal === undefined ? {} : { signal: query.signal }),
     };
     const walk = walkStepIndex(context, index, { reverse });
-    const entries = mapOrdered(walk, resolved.lookupConcurrency, (indexed: IndexedSidecar) =>
-      answersItself(indexed, sources) && 'record' in indexed
-        ? sidecarEntry(indexed.record)
-        : resolveEntry(resolveContext, indexed),
+    const entries = mapOrdered(
+      walk,
+      resolved.lookupConcurrency,
+      (indexed: IndexedSidecar) => resolveEntry(resolveContext, indexed),
+      (indexed) =>
+        answersItself(indexed, sources) && 'record' in indexed
+          ? sidecarEntry(indexed.record)
+          : undefined,
     );
     for await (const entry of entries) {
       // Entries of a fresh index come from memory, where nothing else would notice a cancel.

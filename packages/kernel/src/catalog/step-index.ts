@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
-import { idOfSidecarKey, runClockSkewMs } from '../checkpoints/discover-checkpoints.js';
+import { runClockSkewMs } from '../checkpoints/discover-checkpoints.js';
 import { isCairnError } from '../errors/cairn-error.js';
 import { catalogChangesPrefix, checkpointKeys, stepCheckpointsPrefix } from '../naming/layout.js';
 import { formatTimeStamp, timeIdPattern, timeOfId } from '../naming/time-id.js';
@@ -59,18 +59,24 @@ function listOptions(context: CatalogIndexContext, prefix: string, startAfter?: 
   };
 }
 
-/** The ids of every checkpoint folder of `step`, committed or not, in id order. */
+/**
+ * The ids of the checkpoint folders of `step` (after `startAfter`), committed or not, in id
+ * order. Folders are listed, not keys: on a file system that is one directory read instead of
+ * one per checkpoint, and a folder without a sidecar simply reads as missing.
+ */
 async function listCheckpointFolders(
   context: CatalogIndexContext,
   step: string,
+  startAfter?: string,
 ): Promise<string[]> {
   const prefix = stepCheckpointsPrefix(step);
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
     const page = await context.storage.listPage({
-      ...listOptions(context, prefix),
+      ...listOptions(context, prefix, startAfter),
       delimiter: '/',
+      allowEmptyFolders: true,
       pageSize: 5000,
       ...(cursor === undefined ? {} : { cursor }),
     });
@@ -281,13 +287,12 @@ async function updateStepIndex(
   ).filter((change) => !settled.has(change.key));
   const stepPrefix = stepCheckpointsPrefix(step);
   const recentStart = windowStart(stepPrefix, head.listedThrough);
-  const recent: string[] = [];
+  const recent = await listCheckpointFolders(context, step, recentStart);
   let listedThrough = head.listedThrough;
-  for await (const info of context.storage.list(listOptions(context, stepPrefix, recentStart))) {
-    const id = idOfSidecarKey(info.key);
-    if (id === undefined) continue;
-    recent.push(id);
-    if (listedThrough === undefined || info.key > listedThrough) listedThrough = info.key;
+  const newestListed = recent.at(-1);
+  if (newestListed !== undefined) {
+    const key = checkpointKeys(newestListed).sidecar;
+    if (listedThrough === undefined || key > listedThrough) listedThrough = key;
   }
   const segments = new Map<string, IndexedSidecar[]>();
   // Which recent ids the index holds: they are in the segments reaching into the window.

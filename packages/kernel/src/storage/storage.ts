@@ -117,6 +117,13 @@ export interface ListPageOptions extends ListOptions {
    * next separator are reported once in `prefixes` instead of one by one in `objects`.
    */
   readonly delimiter?: '/';
+  /**
+   * With a delimiter: the caller accepts folders that hold no object (it reads what it needs
+   * from each folder anyway). A backend with real folders (the file system) then reports every
+   * folder from one directory read instead of opening each one to hide the empty ones; object
+   * stores never have empty folders and ignore it.
+   */
+  readonly allowEmptyFolders?: boolean;
 }
 
 /** One page of a listing. */
