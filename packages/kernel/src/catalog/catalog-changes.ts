@@ -8,6 +8,12 @@ import type { Storage } from '../storage/storage.js';
 /** The `format` of a catalog change record. */
 export const catalogChangeFormat = 'cairn.catalog-change/v1';
 
+/**
+ * How long change records are kept (`collectGarbage` deletes older ones). An index whose last
+ * look at them is older than this, less a day, rebuilds itself instead of trusting them.
+ */
+export const changeRecordRetentionMs = 30 * 24 * 60 * 60 * 1000;
+
 /** What a change record says: sidecars of one step that were deleted or rewritten in place. */
 export const catalogChangeSchema = z.object({
   /** Always `cairn.catalog-change/v1`. */

@@ -3,6 +3,7 @@ export {
   type CatalogChangeRequest,
   catalogChangeFormat,
   catalogChangeSchema,
+  changeRecordRetentionMs,
   recordCatalogChange,
 } from './catalog-changes.js';
 export type { CatalogEntry, SkippedSource } from './catalog-entry.js';
@@ -13,6 +14,12 @@ export {
   type ResolvedCatalogOptions,
 } from './catalog-options.js';
 export { type CatalogQuery, catalogQuerySchema } from './catalog-query.js';
+export {
+  type CollectGarbageOptions,
+  collectGarbage,
+  collectGarbageOptionsSchema,
+  type GarbageReport,
+} from './collect-garbage.js';
 export {
   type Catalog,
   type CatalogRefreshOptions,

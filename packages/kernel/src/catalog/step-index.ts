@@ -4,7 +4,7 @@ import { isCairnError } from '../errors/cairn-error.js';
 import { catalogChangesPrefix, checkpointKeys, stepCheckpointsPrefix } from '../naming/layout.js';
 import { formatTimeStamp, timeIdPattern, timeOfId } from '../naming/time-id.js';
 import { readAll } from '../storage/body.js';
-import { catalogChangeSchema } from './catalog-changes.js';
+import { catalogChangeSchema, changeRecordRetentionMs } from './catalog-changes.js';
 import {
   catalogIndexFormat,
   type IndexedSidecar,
@@ -243,6 +243,15 @@ function segmentFor(references: readonly SegmentReference[], id: string): number
 }
 
 /**
+ * Whether change records this index has not seen may already have been collected: it last
+ * looked at them (or was written) longer ago than their retention, less a day.
+ */
+function outlivedChanges(head: StepHead): boolean {
+  const lastLook = Date.parse(head.writtenAt);
+  return !(Date.now() - lastLook < changeRecordRetentionMs - 24 * 60 * 60 * 1000);
+}
+
+/**
  * Brings the index of `step` up to date with storage and returns it. With an index present it
  * lists only what changed: change records written since (deleted and rewritten sidecars), and
  * sidecar keys stamped after what it has seen (less the clock-skew window). Without one, with
@@ -254,7 +263,7 @@ export async function refreshStepIndex(
   options: { readonly full?: boolean } = {},
 ): Promise<StepIndex> {
   const stored = await readHead(context, step);
-  if (stored === undefined || options.full === true) {
+  if (stored === undefined || options.full === true || outlivedChanges(stored.head)) {
     return buildStepIndex(context, step, stored);
   }
   try {
