@@ -85,6 +85,24 @@ describe('createFromConfig: failures', () => {
     expect(await markers(directory)).toEqual(['closed-hollow']);
   });
 
+  it('refuses a metadata source plugin that builds something without lookup', async () => {
+    const directory = await projectWith(
+      'storage:\n  use: ./plugins/storage.js\n  options: { label: primary }\nmetadataSources:\n  - use: ./plugins/hollow-source.js\n',
+      {
+        ...localPluginFiles,
+        'plugins/hollow-source.js':
+          "export const plugin = { kind: 'metadata-source', name: 'hollow-source', optionsSchema: { safeParse: (value) => ({ success: true, data: value }) },\n" +
+          "  create: () => ({ name: 'hollow-source' }) };\n",
+      },
+    );
+    const error = await rejection(build(directory));
+    expect(error.code).toBe('INVALID_CONFIG');
+    expect(error.message).toContain(
+      'cairn.config.yaml:5:10 metadataSources[0].use: metadata source plugin "hollow-source" built something that is not a metadata source (expected { name, lookup(subject) })',
+    );
+    expect(await markers(directory)).toEqual(['closed-primary', 'created-primary']);
+  });
+
   it('reports plugins that fail to close, after closing all the others', async () => {
     const directory = await projectWith(
       [

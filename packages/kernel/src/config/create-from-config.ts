@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import type { MetadataSource } from '../catalog/metadata-source.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { createMirroredStorage } from '../storage/mirrored-storage.js';
 import type { Storage } from '../storage/storage.js';
@@ -39,8 +40,8 @@ export interface CairnPlugins {
   readonly primary: Storage;
   /** The storage under `backup:`, when set. */
   readonly backup?: Storage;
-  /** The metadata sources, in config order. */
-  readonly metadataSources: readonly unknown[];
+  /** The metadata sources, in config order (hand them to `createCatalog({ sources })`). */
+  readonly metadataSources: readonly MetadataSource[];
   /** The lineage exporters, in config order. */
   readonly exporters: readonly unknown[];
   /** Closes every plugin that has a `close()`, last created first. */
@@ -129,6 +130,7 @@ export async function createFromConfig(
       // Kept before the check so that whatever was built is closed if the check fails.
       created.push(instance);
       if (plugin.kind === 'storage') checkStorage(instance, plugin, provenance);
+      if (plugin.kind === 'metadata-source') checkMetadataSource(instance, plugin, provenance);
       logger.debug(
         {
           kind: plugin.kind,
@@ -154,7 +156,7 @@ export async function createFromConfig(
   const metadataSources = created.slice(
     firstSource,
     firstSource + validated.metadataSources.length,
-  );
+  ) as MetadataSource[];
   const exporters = created.slice(firstSource + validated.metadataSources.length);
   let storage = primary;
   if (backup) {
@@ -205,6 +207,28 @@ function validateConfig(config: LoadedConfig | CairnConfigInput): {
       secrets: collectSecretValues(input, [], secretRulesOf(provenance)),
     }),
   });
+}
+
+function checkMetadataSource(
+  instance: unknown,
+  plugin: PreparedPlugin,
+  provenance: ConfigProvenance,
+): void {
+  const source = instance as Partial<MetadataSource> | null;
+  if (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof source.name === 'string' &&
+    typeof source.lookup === 'function'
+  ) {
+    return;
+  }
+  throw configProblemError(
+    'INVALID_CONFIG',
+    provenance,
+    [...plugin.segments, 'use'],
+    `metadata source plugin "${plugin.manifest.name}" built something that is not a metadata source (expected { name, lookup(subject) }). Report this to the plugin's authors.`,
+  );
 }
 
 function checkStorage(

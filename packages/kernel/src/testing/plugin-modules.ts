@@ -81,6 +81,9 @@ export const plugin = {
         if (options.closeFails) throw new Error('close failed for ' + options.label);
       },
     };
+    if ('${kind}' === 'metadata-source') {
+      instance.lookup = async () => ({ status: 'not-found', reason: 'a local test source knows nothing' });
+    }
     if ('${kind}' === 'storage') {
       for (const method of ['put', 'get', 'head', 'list', 'listPage', 'delete']) {
         instance[method] = () => { throw new Error('not used'); };
