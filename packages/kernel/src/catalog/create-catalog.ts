@@ -101,6 +101,8 @@ export function createCatalog(options: CatalogOptions): Catalog {
       const page = await storage.listPage({
         prefix: layout.checkpointsRoot,
         delimiter: '/',
+        // A step folder left empty lists nothing; checking each one would read every step.
+        allowEmptyFolders: true,
         ...(cursor === undefined ? {} : { cursor }),
         ...(signal === undefined ? {} : { signal }),
       });

@@ -29,6 +29,36 @@ export interface CatalogIndexContext {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Segments a refresh wrote or read, kept so the walk that follows need not read them again,
+ * up to a number of sidecars: a big step is read back from storage rather than held whole.
+ * Without a stored index (`writeIndex: false`) there is nowhere to read back from, so it holds
+ * everything.
+ */
+export class SegmentMemory {
+  private held = 0;
+  private readonly segments = new Map<string, IndexedSidecar[]>();
+
+  constructor(private readonly limit: number) {}
+
+  /** The memory a refresh in `context` uses. */
+  static for(context: CatalogIndexContext): SegmentMemory {
+    return new SegmentMemory(context.writeIndex ? 20_000 : Number.POSITIVE_INFINITY);
+  }
+
+  /** Keeps `entries` under `key` if there is room. */
+  remember(key: string, entries: IndexedSidecar[]): void {
+    if (this.segments.has(key) || this.held + entries.length > this.limit) return;
+    this.segments.set(key, entries);
+    this.held += entries.length;
+  }
+
+  /** The entries kept under `key`, if any. */
+  get(key: string): IndexedSidecar[] | undefined {
+    return this.segments.get(key);
+  }
+}
+
 /** A head as read, with its etag for compare-and-swap. */
 export interface StoredHead {
   /** The head. */
@@ -110,11 +140,11 @@ export async function writeSegment(
   context: CatalogIndexContext,
   step: string,
   entries: readonly IndexedSidecar[],
-  written: Map<string, IndexedSidecar[]>,
+  written: SegmentMemory,
 ): Promise<SegmentReference> {
   const { bytes, reference } = encodeSegment(step, entries);
-  // Kept in memory for this refresh, so reading the fresh index back costs nothing.
-  written.set(reference.key, [...entries]);
+  // Kept in memory (room permitting), so the walk after this refresh need not read it back.
+  written.remember(reference.key, [...entries]);
   if (context.writeIndex) {
     await context.storage.put(reference.key, bytes, {
       contentType: 'application/json',

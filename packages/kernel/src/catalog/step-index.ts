@@ -17,6 +17,7 @@ import {
   readHead,
   readSegment,
   readSidecars,
+  SegmentMemory,
   type StoredHead,
   UnusableSegment,
   writeHead,
@@ -27,8 +28,8 @@ import {
 export interface StepIndex {
   /** The head: its segments in id order. */
   readonly head: StepHead;
-  /** Segments this refresh wrote or read, by key, so reading them again costs nothing. */
-  readonly segments: Map<string, IndexedSidecar[]>;
+  /** Segments this refresh wrote or read, kept (room permitting) so the walk reuses them. */
+  readonly segments: SegmentMemory;
 }
 
 function timeIdOfKey(key: string | undefined, prefix: string): string | undefined {
@@ -192,7 +193,7 @@ export async function buildStepIndex(
   // Taken before listing, so a change recorded meanwhile is applied again next time.
   const changesThrough = await newestChangeKey(context, step);
   const ids = await listCheckpointFolders(context, step);
-  const segments = new Map<string, IndexedSidecar[]>();
+  const segments = SegmentMemory.for(context);
   const references: SegmentReference[] = [];
   let pending: IndexedSidecar[] = [];
   let newest: string | undefined;
@@ -303,7 +304,7 @@ async function updateStepIndex(
     const key = checkpointKeys(newestListed).sidecar;
     if (listedThrough === undefined || key > listedThrough) listedThrough = key;
   }
-  const segments = new Map<string, IndexedSidecar[]>();
+  const segments = SegmentMemory.for(context);
   // Which recent ids the index holds: they are in the segments reaching into the window.
   const windowFirstId =
     recentStart === undefined ? '' : `${step}/${recentStart.slice(stepPrefix.length)}`;
@@ -311,7 +312,7 @@ async function updateStepIndex(
   for (const reference of head.segments) {
     if (reference.last < windowFirstId) continue;
     const entries = await readSegment(context, reference);
-    segments.set(reference.key, entries);
+    segments.remember(reference.key, entries);
     for (const entry of entries) known.add(entry.id);
   }
   const toRead = new Set<string>();
@@ -350,7 +351,7 @@ async function applyUpdates(
   context: CatalogIndexContext,
   stored: StoredHead,
   updates: Map<string, IndexedSidecar | undefined>,
-  segments: Map<string, IndexedSidecar[]>,
+  segments: SegmentMemory,
   watermarks: {
     readonly listedThrough?: string;
     readonly changesThrough?: string;
