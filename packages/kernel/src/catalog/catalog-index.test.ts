@@ -218,3 +218,23 @@ describe('the catalog index', () => {
     expect(idsOf(await collect(third.checkpoints()))).toEqual(expected);
   });
 });
+
+describe('the catalog index with a save under way', () => {
+  it('does not rewrite its head on every listing while a payload waits for its sidecar', async () => {
+    const { catalog, storage, saved } = await withSaved(5);
+    await collect(catalog.checkpoints());
+    const newest = saved.at(-1);
+    if (newest === undefined) throw new Error('fixture');
+    // A payload whose sidecar is not written yet, stamped right after the newest checkpoint.
+    const pending = 'train/20250810T143800.000Z-pppppp';
+    expect(pending > newest.id).toBe(true);
+    await storage.put(checkpointKeys(pending).payload, 'bytes');
+    await collect(catalog.checkpoints());
+    const head = await storage.head(stepIndexKeys('train').head);
+    await collect(catalog.checkpoints());
+    expect((await storage.head(stepIndexKeys('train').head))?.etag).toBe(head?.etag);
+    // Once committed it is listed.
+    await storage.put(checkpointKeys(pending).sidecar, formatSidecar({ ...newest, id: pending }));
+    expect(idsOf(await collect(catalog.checkpoints())).at(-1)).toBe(pending);
+  });
+});

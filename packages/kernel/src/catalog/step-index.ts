@@ -392,6 +392,15 @@ async function applyUpdates(
     replaced.push(reference);
     await rewrite(current, ids);
   }
+  const unchanged =
+    next.length === references.length &&
+    next.every((reference, index) => reference.key === references[index]?.key) &&
+    watermarks.listedThrough === head.listedThrough &&
+    watermarks.changesThrough === head.changesThrough &&
+    watermarks.settledChanges.join('\n') === head.settledChanges.join('\n');
+  // Segments are content-addressed: re-reading a save still under way changes nothing, and
+  // rewriting the head for it would cost a write on every listing.
+  if (unchanged) return { head, segments };
   const fresh: StepHead = {
     format: catalogIndexFormat,
     step: head.step,
