@@ -420,6 +420,9 @@ async function applyUpdates(
   return { head: fresh, segments };
 }
 
+/** Segments read ahead of the one being walked. */
+const segmentsReadAhead = 3;
+
 /**
  * The sidecars of a step's index in id order (or newest first with `reverse`), a segment at a
  * time. A segment that vanished (another process replaced it) or is damaged makes the index
@@ -435,12 +438,25 @@ export async function* walkStepIndex(
   let last: string | undefined;
   for (let rebuilds = 0; ; rebuilds++) {
     try {
-      const references = reverse ? [...current.head.segments].reverse() : current.head.segments;
-      for (const reference of references) {
-        if (last !== undefined && (reverse ? reference.first >= last : reference.last <= last))
-          continue;
-        const entries =
-          current.segments.get(reference.key) ?? (await readSegment(context, reference));
+      const all = reverse ? [...current.head.segments].reverse() : current.head.segments;
+      const references = all.filter(
+        (reference) =>
+          last === undefined || (reverse ? reference.first < last : reference.last > last),
+      );
+      // The next few segments are read while this one is walked: on S3 each is a round trip.
+      const reads = new Map<number, Promise<IndexedSidecar[]>>();
+      const readAhead = (position: number) => {
+        const reference = references[position];
+        if (reference === undefined || reads.has(position)) return;
+        const kept = current.segments.get(reference.key);
+        const read = kept === undefined ? readSegment(context, reference) : Promise.resolve(kept);
+        read.catch(() => {});
+        reads.set(position, read);
+      };
+      for (let position = 0; position < references.length; position++) {
+        for (let ahead = position; ahead < position + segmentsReadAhead; ahead++) readAhead(ahead);
+        const entries = await (reads.get(position) as Promise<IndexedSidecar[]>);
+        reads.delete(position);
         const ordered = reverse ? [...entries].reverse() : entries;
         for (const entry of ordered) {
           if (last !== undefined && (reverse ? entry.id >= last : entry.id <= last)) continue;
