@@ -1,3 +1,4 @@
+export * from './metadata-sources/index.js';
 export * from './processes/index.js';
 export * from './shards/index.js';
 export * from './storage/assertions.js';
