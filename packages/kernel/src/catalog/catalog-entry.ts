@@ -1,4 +1,4 @@
-import type { CheckpointRecord } from '../checkpoints/checkpoint-record.js';
+import type { CheckpointRecord, IndexedFrom } from '../checkpoints/checkpoint-record.js';
 import type { JsonValue } from '../checkpoints/json-value.js';
 import type { CachedAnswer, SourceRun } from './metadata-source.js';
 
@@ -51,4 +51,9 @@ export interface CatalogEntry {
   readonly skipped: readonly SkippedSource[];
   /** The sidecar, when it could be read (it is the commit marker even when others answered). */
   readonly record?: CheckpointRecord;
+  /**
+   * For a checkpoint Cairn did not write: which source `index` took its sidecar's metadata from
+   * (`lightning`, `wandb`…), when and from where. `source` is then `sidecar`.
+   */
+  readonly indexed?: IndexedFrom;
 }

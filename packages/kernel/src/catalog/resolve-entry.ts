@@ -79,6 +79,7 @@ export function entryOf(
     ...(answer?.cached === undefined ? {} : { cached: answer.cached }),
     skipped,
     ...(record === undefined ? {} : { record }),
+    ...(record?.indexed === undefined ? {} : { indexed: record.indexed }),
   };
 }
 
