@@ -110,13 +110,14 @@ describe('the catalog index', () => {
     if (template === undefined) throw new Error('fixture');
     // Stamped an hour before everything else, as `index` does with an old payload's time.
     const id = 'train/20250810T133000.000Z-abcdef';
+    const indexed = { source: 'lightning', skipped: [], at: '2025-08-10T15:00:00.000Z' };
     await storage.put(
       checkpointKeys(id).sidecar,
-      formatSidecar({ ...template, id, metrics: { loss: 7 } }),
+      formatSidecar({ ...template, id, metrics: { loss: 7 }, indexed }),
     );
     await recordCatalogChange(storage, { step: 'train', added: [id] });
     const entries = await collect(catalog.checkpoints());
-    expect(entries[0]).toMatchObject({ id, metrics: { loss: 7 } });
+    expect(entries[0]).toMatchObject({ id, metrics: { loss: 7 }, source: 'sidecar', indexed });
     expect(entries).toHaveLength(21);
   });
 
