@@ -4,6 +4,7 @@ export * from './config/index.js';
 export * from './environment/index.js';
 export * from './errors/aborted-error.js';
 export * from './errors/cairn-error.js';
+export * from './indexing/index.js';
 export * from './items/index.js';
 export * from './journal/index.js';
 export type * from './logging/logger.js';
