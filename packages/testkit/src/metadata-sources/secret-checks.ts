@@ -17,16 +17,20 @@ export const secretChecks: MetadataSourceCheckGroup = {
       async run(fixture) {
         const secrets = secretsOf(fixture);
         const { source } = fixture;
-        const leaks: SecretLeak[] = [...findSecretLeaks(source.name, secrets, 'the name')];
+        const leaks: Array<SecretLeak & { readonly where: string }> = [];
+        const record = (found: readonly SecretLeak[], where: string) =>
+          leaks.push(...found.map((leak) => ({ ...leak, where })));
+        record(findSecretLeaks(source.name, secrets, 'name'), 'the source');
         const inspect = async (
           subject: Parameters<typeof source.lookup>[0],
           where: string,
         ): Promise<void> => {
           const attempt = await attemptLookup(source, subject);
-          leaks.push(
-            ...(attempt.settled === 'resolved'
-              ? findSecretLeaks(attempt.lookup, secrets, `the outcome of ${where}`)
-              : findSecretLeaks(attempt.error, secrets, `the error of ${where}`)),
+          record(
+            attempt.settled === 'resolved'
+              ? findSecretLeaks(attempt.lookup, secrets, 'outcome')
+              : findSecretLeaks(attempt.error, secrets, 'error'),
+            `the lookup of ${where}`,
           );
         };
         const subjects = subjectsOf(fixture);
@@ -46,7 +50,7 @@ export const secretChecks: MetadataSourceCheckGroup = {
           // The secret itself stays out of the report: test reports get shared too.
           const listed = leaks
             .slice(0, 10)
-            .map((leak) => `secrets[${leak.secretIndex}] in ${leak.path}`);
+            .map((leak) => `secrets[${leak.secretIndex}] at ${leak.path} of ${leak.where}`);
           expect.fail(
             `the source shows a secret: ${listed.join('; ')}${leaks.length > 10 ? ` and ${leaks.length - 10} more` : ''}`,
           );
