@@ -86,20 +86,33 @@ export async function indexCheckpoints(options: IndexOptions): Promise<IndexRepo
     unchanged: [] as IndexedCheckpoint[],
     skipped: skipped.sort((left, right) => (left.payloadKey < right.payloadKey ? -1 : 1)),
   };
-  for (const action of plan.actions) {
-    if (!dryRun && action.kind !== 'unchanged') {
-      throwIfAborted(signal, what);
-      await apply(storage, action, signal);
-      logger.info(
-        { id: action.checkpoint.id, key: action.checkpoint.payloadKey, action: action.kind },
-        'indexed checkpoint',
-      );
+  // Sidecars created with time ids from the past are told to the catalog once per step, at the
+  // end (even when cancelled), instead of one change record per sidecar.
+  const added = new Map<string, string[]>();
+  try {
+    for (const action of plan.actions) {
+      if (!dryRun && action.kind !== 'unchanged') {
+        throwIfAborted(signal, what);
+        const created = await apply(storage, action, signal);
+        if (created) {
+          const { step: actionStep, id } = action.checkpoint.record;
+          added.set(actionStep, [...(added.get(actionStep) ?? []), id]);
+        }
+        logger.info(
+          { id: action.checkpoint.id, key: action.checkpoint.payloadKey, action: action.kind },
+          'indexed checkpoint',
+        );
+      }
+      if (action.kind === 'create') report.created.push(action.checkpoint);
+      else if (action.kind === 'rewrite') report.rewritten.push(action.checkpoint);
+      else if (action.kind === 'replace') {
+        report.replaced.push({ ...action.checkpoint, replacedIds: action.replacedIds });
+      } else report.unchanged.push(action.checkpoint);
     }
-    if (action.kind === 'create') report.created.push(action.checkpoint);
-    else if (action.kind === 'rewrite') report.rewritten.push(action.checkpoint);
-    else if (action.kind === 'replace') {
-      report.replaced.push({ ...action.checkpoint, replacedIds: action.replacedIds });
-    } else report.unchanged.push(action.checkpoint);
+  } finally {
+    for (const [addedStep, ids] of added) {
+      await recordCatalogChange(storage, { step: addedStep, added: ids });
+    }
   }
   for (const item of report.skipped) {
     logger.debug({ key: item.payloadKey, reasons: item.reasons }, 'no source described payload');
@@ -108,14 +121,15 @@ export async function indexCheckpoints(options: IndexOptions): Promise<IndexRepo
 }
 
 /**
- * Carries out one action. The sidecar write takes the signal (it lands whole or not at all);
- * the change records around it do not, so an action once begun leaves the catalog told.
+ * Carries out one action; true when it created a sidecar under a new id (to be recorded as
+ * added). The sidecar write takes the signal (it lands whole or not at all); the change records
+ * before a rewrite or removal do not, so an action once begun leaves the catalog told.
  */
 async function apply(
   storage: Storage,
   action: PlannedAction,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const { checkpoint } = action;
   const { step } = checkpoint.record;
   const yaml = formatSidecar(checkpoint.record);
@@ -125,21 +139,19 @@ async function apply(
       contentType: 'application/yaml',
       ...(signal === undefined ? {} : { signal }),
     });
+  if (action.kind === 'unchanged') return false;
   if (action.kind === 'create') {
     await write({ ifNoneMatch: '*' });
-    await recordCatalogChange(storage, { step, added: [checkpoint.id] });
-    return;
+    return true;
   }
-  if (action.kind === 'rewrite' || (action.kind === 'replace' && action.etag !== undefined)) {
+  const etag = action.etag;
+  if (etag !== undefined) {
     await recordCatalogChange(storage, { step, rewritten: [checkpoint.id] });
-    await write({ ifMatch: action.etag as string });
-  } else {
-    await write({ ifNoneMatch: '*' });
+    await write({ ifMatch: etag });
+  } else await write({ ifNoneMatch: '*' });
+  if (action.kind === 'replace' && action.replacedIds.length > 0) {
+    await recordCatalogChange(storage, { step, removed: action.replacedIds });
+    for (const id of action.replacedIds) await storage.delete(checkpointKeys(id).sidecar);
   }
-  if (action.kind !== 'replace') return;
-  const added = action.etag === undefined ? [checkpoint.id] : [];
-  await recordCatalogChange(storage, { step, added, removed: action.replacedIds });
-  for (const id of action.replacedIds) {
-    await storage.delete(checkpointKeys(id).sidecar);
-  }
+  return etag === undefined;
 }
