@@ -137,6 +137,55 @@ describe('indexCheckpoints on each kind of tree', () => {
     ]);
   });
 
+  it('asks the given sources first, records a failing one and lets a remote answer win', async () => {
+    const storage = await loadFixtureTree('safetensors');
+    const failing = {
+      name: 'flaky',
+      lookup: async () => {
+        throw new Error('connection reset');
+      },
+    };
+    const remote = {
+      name: 'tracker',
+      lookup: async (subject: { payloadKey: string }) =>
+        subject.payloadKey === 'model.safetensors'
+          ? ({
+              status: 'found',
+              answer: {
+                metadata: { project: 'demo' },
+                metrics: { loss: 0.1, broken: Number.NaN },
+                tags: ['remote', 'remote'],
+                run: { id: 'abc', name: 'bright-sky-1', group: 'sweep 7' },
+                createdAt: '2025-01-02T03:04:05.678Z',
+                origin: 'https://tracker.example/runs/abc',
+              },
+            } as const)
+          : ({ status: 'not-found', reason: 'no run logged this file' } as const),
+    };
+    const report = await indexCheckpoints({ storage, sources: [failing, remote] });
+    const [model] = report.created;
+    expect(model?.record).toMatchObject({
+      id: expect.stringMatching(/^indexed\/20250102T030405\.678Z-/),
+      run: expect.stringMatching(/^sweep_7\//),
+      metrics: { loss: 0.1 },
+      tags: ['remote'],
+      metadata: { project: 'demo', sourceRun: { id: 'abc', group: 'sweep 7' } },
+      indexed: {
+        source: 'tracker',
+        skipped: [{ source: 'flaky', reason: 'it failed: connection reset' }],
+        origin: 'https://tracker.example/runs/abc',
+      },
+    });
+    expect(report.skipped[0]?.reasons.map((reason) => reason.source)).toEqual([
+      'flaky',
+      'tracker',
+      'lightning',
+      'legacy-pipeline',
+      'hydra',
+      'safetensors',
+    ]);
+  });
+
   it('refuses bad options, naming each', async () => {
     const error = await indexCheckpoints({
       storage: {} as never,
