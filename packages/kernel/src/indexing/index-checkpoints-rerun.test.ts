@@ -180,4 +180,27 @@ describe('indexCheckpoints run again', () => {
     const rest = await indexCheckpoints({ storage });
     expect([rest.created.length, rest.unchanged.length]).toEqual([4, 1]);
   });
+
+  it('removes, after a change record, the sidecar of a payload deleted since (a dry run only says so)', async () => {
+    const storage = recordingWrites(await loadFixtureTree('lightning'));
+    const first = await indexCheckpoints({ storage });
+    const gone = first.created.find((item) => item.payloadKey === step200);
+    if (gone === undefined) throw new Error('fixture');
+    await storage.delete(step200);
+    const dry = await indexCheckpoints({ storage, dryRun: true });
+    expect(dry.removed.map((item) => item.id)).toEqual([gone.id]);
+    expect(formatIndexPlan(dry)).toContain(`remove    ${gone.sidecarKey}  <- ${step200}`);
+    expect(await storage.head(gone.sidecarKey)).toBeDefined();
+    const second = await indexCheckpoints({ storage });
+    expect(second.removed.map((item) => item.id)).toEqual([gone.id]);
+    expect(await storage.head(gone.sidecarKey)).toBeUndefined();
+    const changes = await changesOf(storage, gone.record.step);
+    expect(changes.at(-1)).toMatchObject({ removed: [gone.id] });
+    const listed = await collect(createCheckpointStore({ storage }).list());
+    expect(listed.map((record) => record.id)).not.toContain(gone.id);
+    expect(listed).toHaveLength(first.created.length - 1);
+    // Sidecars of other payloads, and of payloads outside the prefix, are never removed.
+    const third = await indexCheckpoints({ storage, prefix: 'nowhere/' });
+    expect(third.removed).toEqual([]);
+  });
 });

@@ -15,6 +15,7 @@ import type { DescribedPayload } from './indexed-sidecar.js';
 import { throwIfAborted } from './indexing-backend.js';
 import { inferenceSources } from './inference-sources.js';
 import { type PlannedAction, planActions, recordsFor } from './plan-index.js';
+import { findStaleSidecars } from './stale-sidecars.js';
 
 /** Payloads looked up at once: sources read a few small files each. */
 const lookupConcurrency = 8;
@@ -44,7 +45,9 @@ const lookupConcurrency = 8;
  * Running it again is idempotent: a sidecar that would say the same (ignoring `indexed.at`) is
  * left alone; one whose content would change is rewritten (`ifMatch` its etag) after
  * `recordCatalogChange({ rewritten })`; a payload replaced since (its etag changed) gets its
- * new sidecar, and the old one is removed after `recordCatalogChange({ removed })`. New
+ * new sidecar, and the old one is removed after `recordCatalogChange({ removed })`; a sidecar
+ * whose payload under `prefix` is gone (in the steps this run writes to) is removed the same
+ * way. New
  * sidecars are recorded as `added` (their time ids are in the past). With `dryRun` nothing is
  * written and the report is the plan (`formatIndexPlan` prints it).
  *
@@ -78,12 +81,16 @@ export async function indexCheckpoints(options: IndexOptions): Promise<IndexRepo
   const plan = await planActions(storage, records, sourceOf, signal);
   skipped.push(...collisions, ...plan.collisions);
 
+  const stepsTouched = new Set([step, ...records.map((record) => record.step)]);
+  const present = new Set(payloads.map((payload) => payload.key));
+  const removed = await findStaleSidecars(storage, stepsTouched, prefix, present, signal);
   const report = {
     dryRun,
     created: [] as IndexedCheckpoint[],
     rewritten: [] as IndexedCheckpoint[],
     replaced: [] as ReplacedCheckpoint[],
     unchanged: [] as IndexedCheckpoint[],
+    removed,
     skipped: skipped.sort((left, right) => (left.payloadKey < right.payloadKey ? -1 : 1)),
   };
   // Sidecars created with time ids from the past are told to the catalog once per step, at the
@@ -108,6 +115,17 @@ export async function indexCheckpoints(options: IndexOptions): Promise<IndexRepo
       else if (action.kind === 'replace') {
         report.replaced.push({ ...action.checkpoint, replacedIds: action.replacedIds });
       } else report.unchanged.push(action.checkpoint);
+    }
+    if (!dryRun) {
+      for (const stale of removed) {
+        throwIfAborted(signal, what);
+        await recordCatalogChange(storage, { step: stale.record.step, removed: [stale.id] });
+        await storage.delete(stale.sidecarKey);
+        logger.info(
+          { id: stale.id, key: stale.payloadKey, action: 'remove' },
+          'indexed checkpoint',
+        );
+      }
     }
   } finally {
     for (const [addedStep, ids] of added) {

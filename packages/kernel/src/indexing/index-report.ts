@@ -41,6 +41,8 @@ export interface IndexReport {
   readonly replaced: readonly ReplacedCheckpoint[];
   /** Sidecars that already say exactly this (ignoring when they were written). */
   readonly unchanged: readonly IndexedCheckpoint[];
+  /** Sidecars of payloads that are gone since an earlier run, removed. */
+  readonly removed: readonly IndexedCheckpoint[];
   /** Payloads no source could describe. */
   readonly skipped: readonly SkippedPayload[];
 }
@@ -79,13 +81,15 @@ export function formatIndexPlan(report: IndexReport, options: FormatIndexPlanOpt
     add('replace', checkpoint, removed);
   }
   for (const checkpoint of report.unchanged) add('unchanged', checkpoint, '', false);
+  for (const checkpoint of report.removed)
+    add('remove', checkpoint, ', its payload is gone', false);
   for (const skipped of report.skipped) {
     const reasons = skipped.reasons.map((reason) => `${reason.source}: ${reason.reason}`);
     lines.push(`${'skipped'.padEnd(9)} ${skipped.payloadKey}  (${reasons.join('; ')})`);
   }
   const verb = report.dryRun ? 'would create' : 'created';
   lines.push(
-    `${report.dryRun ? 'Dry run: ' : ''}${verb} ${report.created.length}, ${report.dryRun ? 'would rewrite' : 'rewrote'} ${report.rewritten.length}, ${report.dryRun ? 'would replace' : 'replaced'} ${report.replaced.length}, unchanged ${report.unchanged.length}, skipped ${report.skipped.length}.`,
+    `${report.dryRun ? 'Dry run: ' : ''}${verb} ${report.created.length}, ${report.dryRun ? 'would rewrite' : 'rewrote'} ${report.rewritten.length}, ${report.dryRun ? 'would replace' : 'replaced'} ${report.replaced.length}, unchanged ${report.unchanged.length}, ${report.dryRun ? 'would remove' : 'removed'} ${report.removed.length}, skipped ${report.skipped.length}.`,
   );
   return `${lines.join('\n')}\n`;
 }
