@@ -64,7 +64,7 @@ describe('indexing a folder Cairn did not write', () => {
     const again = await indexCheckpoints({ storage: createFsStorage({ root }) });
     expect(again.unchanged).toHaveLength(10);
     expect(formatIndexPlan(again)).toMatch(
-      /created 0, rewrote 0, replaced 0, unchanged 10, skipped 2\./,
+      /created 0, rewrote 0, replaced 0, unchanged 10, removed 0, skipped 2\./,
     );
   });
 });
