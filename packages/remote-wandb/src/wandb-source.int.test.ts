@@ -295,6 +295,18 @@ describe('the W&B source', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('lets one lookup give up without cancelling the request another lookup waits for', async () => {
+    server.fallback = () => ({ ...runResponse(sampleRun()), delayMs: 300 });
+    const wandb = source();
+    const controller = new AbortController();
+    const cancelled = wandb.lookup({ ...subjectOf(mapped), signal: controller.signal });
+    const waiting = wandb.lookup(subjectOf(mapped));
+    setTimeout(() => controller.abort(), 50);
+    await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await waiting).status).toBe('found');
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('answers from its cache within the TTL, across processes, offline and when W&B is down, and says so', async () => {
     const cacheDirectory = await cacheFolder();
     let clock = Date.parse('2026-01-01T00:00:00Z');

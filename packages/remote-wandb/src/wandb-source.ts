@@ -30,6 +30,15 @@ export interface WandbSourceHooks {
   readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
+/** One request to W&B that several lookups of the same run wait for. */
+interface SharedRequest {
+  readonly promise: Promise<CachedRun>;
+  /** Cancels the request once no lookup waits for it any more. */
+  readonly controller: AbortController;
+  /** Lookups waiting for it with a signal of their own that has not fired. */
+  waiting: number;
+}
+
 /** Retries when the options give none: a few, quickly; a catalog listing is waiting. */
 const defaultRetry = {
   maxAttempts: 3,
@@ -79,7 +88,7 @@ export function createWandbSource(
   const now = hooks.now ?? Date.now;
   const cache = new WandbRunCache(resolved.baseUrl, resolved.cacheDirectory, logger);
   // Many checkpoints of one run are looked up together: one request answers them all.
-  const inFlight = new Map<string, Promise<CachedRun>>();
+  const inFlight = new Map<string, SharedRequest>();
   let closed = false;
 
   const answerFrom = (
@@ -109,11 +118,12 @@ export function createWandbSource(
     };
   };
 
-  const fetchRun = (mapped: MappedRun, signal: AbortSignal): Promise<CachedRun> => {
+  const fetchRun = (mapped: MappedRun, subject: MetadataSubject): Promise<CachedRun> => {
     const run = formatRunPath(mapped.path);
-    let pending = inFlight.get(run);
-    if (pending === undefined) {
-      pending = retry(
+    let shared = inFlight.get(run);
+    if (shared === undefined) {
+      const controller = new AbortController();
+      const promise = retry(
         async (attempt) => {
           const answer = await requestRun({
             baseUrl: resolved.baseUrl,
@@ -125,11 +135,41 @@ export function createWandbSource(
           });
           return { fetchedAt: now(), answer };
         },
-        { ...defaultRetry, ...resolved.retry, signal },
+        { ...defaultRetry, ...resolved.retry, signal: controller.signal },
       ).finally(() => inFlight.delete(run));
-      inFlight.set(run, pending);
+      promise.catch(() => {});
+      shared = { promise, controller, waiting: 0 };
+      inFlight.set(run, shared);
     }
-    return pending;
+    return waitFor(shared, subject);
+  };
+
+  /**
+   * Waits for a shared request on behalf of one lookup: its own cancel ends its wait at once,
+   * and the request itself is cancelled only when every lookup waiting for it has given up.
+   */
+  const waitFor = (shared: SharedRequest, subject: MetadataSubject): Promise<CachedRun> => {
+    const { signal } = subject;
+    shared.waiting += 1;
+    if (signal === undefined) return shared.promise;
+    return new Promise<CachedRun>((resolve, reject) => {
+      const onAbort = () => {
+        shared.waiting -= 1;
+        if (shared.waiting === 0) shared.controller.abort(signal.reason);
+        reject(aborted(subject));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   };
 
   return {
@@ -157,7 +197,7 @@ export function createWandbSource(
       }
       let fetched: CachedRun;
       try {
-        fetched = await fetchRun(mapped, subject.signal ?? new AbortController().signal);
+        fetched = await fetchRun(mapped, subject);
       } catch (error) {
         if (subject.signal?.aborted) throw aborted(subject);
         if (isRefusal(error)) throw error;
