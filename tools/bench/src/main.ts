@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark } from './benchmark.js';
+import { catalogBenchmark } from './benchmarks/catalog.js';
 import { checkpointSaveLoadBenchmark } from './benchmarks/checkpoint-save-load.js';
 import { checkpointStreamBenchmark } from './benchmarks/checkpoint-stream.js';
 import { fsListBenchmark } from './benchmarks/fs-list.js';
@@ -24,12 +25,13 @@ const benchmarks: readonly Benchmark[] = [
   checkpointSaveLoadBenchmark,
   checkpointStreamBenchmark,
   resumePointBenchmark,
+  catalogBenchmark,
   s3StreamedPutBenchmark,
 ];
 
 // Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror, or
 // `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks, `pnpm bench p5` for
-// the resume point, `pnpm bench p6` (or `bench s3`) for storage-s3's streamed put.
+// the resume point, `pnpm bench p3` for the catalog, `pnpm bench p6` (or `bench s3`) for storage-s3's streamed put.
 const filter = process.argv[2]?.toLowerCase();
 const selected = benchmarks.filter(
   (benchmark) => filter === undefined || benchmark.name.includes(filter),
