@@ -7,6 +7,7 @@ export * from './errors/cairn-error.js';
 export * from './indexing/index.js';
 export * from './items/index.js';
 export * from './journal/index.js';
+export * from './lineage/index.js';
 export type * from './logging/logger.js';
 export { silentLogger } from './logging/logger.js';
 export * from './naming/index.js';
