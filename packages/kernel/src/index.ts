@@ -1,3 +1,4 @@
+export * from './artifacts/index.js';
 export * from './catalog/index.js';
 export * from './checkpoints/index.js';
 export * from './config/index.js';

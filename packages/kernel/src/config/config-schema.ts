@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { artifactNamingOptionsSchema } from '../artifacts/artifact-naming.js';
 import { retrySettingsSchema } from '../retry/retry-policy.js';
 
 /**
@@ -47,6 +48,14 @@ export const projectConfigSchema = z
   })
   .strict();
 
+/** Artifact settings: naming conventions relaxed or extended for this project. */
+export const artifactsConfigSchema = z
+  .object({
+    /** `mode` (enforce, warn, off), extra `rules` per type, and types to `relax`. */
+    naming: artifactNamingOptionsSchema.optional(),
+  })
+  .strict();
+
 /** The schema of `cairn.config.yaml`. Unknown keys are refused at every level. */
 export const cairnConfigSchema = z
   .object({
@@ -64,6 +73,8 @@ export const cairnConfigSchema = z
     logging: loggingConfigSchema.optional(),
     /** The project's own facts. */
     project: projectConfigSchema.optional(),
+    /** Artifact settings (naming conventions). */
+    artifacts: artifactsConfigSchema.optional(),
   })
   .strict();
 

@@ -1,0 +1,225 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { findJsonProblem } from '../checkpoints/json-value.js';
+import { CairnError } from '../errors/cairn-error.js';
+import { runBounded } from '../items/bounded-concurrency.js';
+import type { Storage } from '../storage/storage.js';
+import { storeBytesBlob, storeFileBlob } from './artifact-blobs.js';
+import { canonicalJson } from '../items/item-digest.js';
+import {
+  type ArtifactManifest,
+  comparePaths,
+  createManifest,
+  type ManifestEntry,
+} from './artifact-manifest.js';
+import type { ArtifactSource } from './artifact-records.js';
+
+/** An external object an artifact points at instead of copying it. */
+export interface ArtifactReference {
+  /** Where it is, e.g. `s3://bucket/data/train.parquet`. */
+  readonly uri: string;
+  /** Its etag (or version id): identity of that exact object; a changed object is new content. */
+  readonly etag: string;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** Path inside the artifact; default the last segment of the URI. */
+  readonly path?: string;
+}
+
+/** What an artifact version holds: exactly one of these. */
+export type ArtifactContent =
+  | {
+      /** A JSON value, stored as `value.json` with its object keys sorted. */
+      readonly value: unknown;
+    }
+  | {
+      /** A file, streamed into storage; stored under its base name. */
+      readonly file: string;
+    }
+  | {
+      /** A directory: every file below it, streamed, as a manifest of `path → sha256`. */
+      readonly directory: string;
+    }
+  | {
+      /** One or more external objects, recorded with their etag and size, not copied. */
+      readonly reference: ArtifactReference | readonly ArtifactReference[];
+    };
+
+/** Content stored and described. */
+export interface PreparedContent {
+  readonly source: ArtifactSource;
+  readonly manifest: ArtifactManifest;
+  readonly uri?: string;
+}
+
+/** Files stored at once while logging a directory: enough to overlap I/O, few open handles. */
+const directoryConcurrency = 4;
+
+function contentError(message: string, details?: Record<string, unknown>): CairnError {
+  return new CairnError({
+    code: 'INVALID_OPTIONS',
+    backend: 'artifacts',
+    message,
+    ...(details === undefined ? {} : { details }),
+  });
+}
+
+/** Which of the content fields are given; exactly one must be. */
+function sourceOf(content: ArtifactContent): ArtifactSource {
+  const given = (['value', 'file', 'directory', 'reference'] as const).filter(
+    (field) => typeof content === 'object' && content !== null && field in content,
+  );
+  if (given.length === 1) return given[0] as ArtifactSource;
+  throw contentError(
+    `An artifact needs exactly one of value, file, directory or reference; ${given.length === 0 ? 'none was given' : `got ${given.join(' and ')}`}.`,
+  );
+}
+
+/**
+ * Stores the content's bytes as blobs (nothing for references) and returns its manifest. Blobs
+ * are content-addressed, so storing content that is already there writes nothing.
+ *
+ * @throws CairnError `INVALID_OPTIONS` for content that is not one of the four kinds or is
+ *   malformed; `NOT_FOUND` for a missing file or directory; `CORRUPT_DATA` when a file changes
+ *   while being stored.
+ */
+export async function prepareContent(
+  storage: Storage,
+  content: ArtifactContent,
+  signal?: AbortSignal,
+): Promise<PreparedContent> {
+  const source = sourceOf(content);
+  switch (source) {
+    case 'value': {
+      const value = (content as { value: unknown }).value;
+      const problem = findJsonProblem(value, 'value');
+      if (problem !== undefined) {
+        throw contentError(
+          `The artifact value cannot be stored as JSON: ${problem}. Convert it to plain JSON, or log it as a file.`,
+        );
+      }
+      const blob = await storeBytesBlob(
+        storage,
+        Buffer.from(canonicalJson(value), 'utf8'),
+        'application/json',
+        signal,
+      );
+      return { source, manifest: createManifest([{ path: 'value.json', ...blob }]) };
+    }
+    case 'file': {
+      const file = (content as { file: string }).file;
+      await requireKind(file, 'file');
+      const blob = await storeFileBlob(storage, file, signal);
+      return { source, manifest: createManifest([{ path: basename(file), ...blob }]) };
+    }
+    case 'directory': {
+      const directory = (content as { directory: string }).directory;
+      await requireKind(directory, 'directory');
+      const files = await listFiles(directory);
+      if (files.length === 0) {
+        throw contentError(
+          `The directory "${directory}" holds no files; an artifact needs at least one. Check the path.`,
+          { directory },
+        );
+      }
+      const entries: ManifestEntry[] = new Array(files.length);
+      await runBounded(files.length, directoryConcurrency, async (position) => {
+        const file = files[position] as string;
+        entries[position] = {
+          path: relative(directory, file).split(sep).join('/'),
+          ...(await storeFileBlob(storage, file, signal)),
+        };
+      });
+      return { source, manifest: createManifest(entries) };
+    }
+    case 'reference': {
+      const given = (content as { reference: ArtifactReference | readonly ArtifactReference[] })
+        .reference;
+      const references = Array.isArray(given) ? given : [given as ArtifactReference];
+      if (references.length === 0) throw contentError('An artifact reference list is empty.');
+      const entries: ManifestEntry[] = references.map(checkReference);
+      const paths = new Set(entries.map((entry) => entry.path));
+      if (paths.size !== entries.length) {
+        throw contentError(
+          'Two artifact references have the same path; give each a distinct "path".',
+        );
+      }
+      const manifest = createManifest(entries);
+      return {
+        source,
+        manifest,
+        ...(references.length === 1 ? { uri: (references[0] as ArtifactReference).uri } : {}),
+      };
+    }
+  }
+}
+
+function checkReference(reference: ArtifactReference): ManifestEntry {
+  const { uri, etag, size } = reference ?? ({} as ArtifactReference);
+  if (typeof uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/i.test(uri)) {
+    throw contentError(
+      `The artifact reference URI ${JSON.stringify(uri)} is not a URI; give one like "s3://bucket/data/train.parquet".`,
+    );
+  }
+  if (typeof etag !== 'string' || etag === '') {
+    throw contentError(
+      `The reference to "${uri}" has no etag; give the object's etag (or version id) so a changed object is told apart.`,
+    );
+  }
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw contentError(
+      `The reference to "${uri}" has size ${String(size)}; give its size in bytes (a whole number).`,
+    );
+  }
+  const path = reference.path ?? uri.replace(/\/+$/, '').split('/').pop() ?? uri;
+  if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw contentError(
+      `The reference to "${uri}" has the path ${JSON.stringify(path)}; give a relative path without empty, "." or ".." parts.`,
+    );
+  }
+  return { path, uri, etag: etag.replace(/^"|"$/g, ''), size };
+}
+
+async function requireKind(path: string, kind: 'file' | 'directory'): Promise<void> {
+  if (typeof path !== 'string' || path === '') {
+    throw contentError(`The artifact ${kind} path is empty; give the path of a ${kind}.`);
+  }
+  let stats: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CairnError({
+      code: code === 'ENOENT' ? 'NOT_FOUND' : 'PERMANENT_IO',
+      backend: 'artifacts',
+      message: `Cannot log "${path}": ${code === 'ENOENT' ? 'it does not exist' : (code ?? String(error))}. Check the path.`,
+      cause: error,
+      details: { path },
+    });
+  }
+  const isKind = kind === 'file' ? stats.isFile() : stats.isDirectory();
+  if (!isKind) {
+    throw contentError(
+      `"${path}" is not a ${kind}; log a ${kind === 'file' ? 'directory with { directory }' : 'file with { file }'} instead.`,
+      { path },
+    );
+  }
+}
+
+/**
+ * Every regular file below `directory`, sorted. Symbolic links are skipped: following them
+ * could leave the directory or loop, and their targets are not part of its content.
+ */
+async function listFiles(directory: string): Promise<string[]> {
+  const files: string[] = [];
+  const pending = [directory];
+  while (pending.length > 0) {
+    const folder = pending.pop() as string;
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  }
+  return files.sort(comparePaths);
+}
