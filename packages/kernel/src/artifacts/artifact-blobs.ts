@@ -93,7 +93,9 @@ async function putBlob(
     }
     throw error;
   }
-  const readBack = await digestOf((await storage.get(key, signal === undefined ? {} : { signal })).body);
+  const readBack = await digestOf(
+    (await storage.get(key, signal === undefined ? {} : { signal })).body,
+  );
   if (readBack.sha256 === blob.sha256 && readBack.size === blob.size) return;
   await storage.delete(key).catch(() => undefined);
   throw new CairnError({

@@ -3,9 +3,9 @@ import { basename, join, relative, sep } from 'node:path';
 import { findJsonProblem } from '../checkpoints/json-value.js';
 import { CairnError } from '../errors/cairn-error.js';
 import { runBounded } from '../items/bounded-concurrency.js';
+import { canonicalJson } from '../items/item-digest.js';
 import type { Storage } from '../storage/storage.js';
 import { storeBytesBlob, storeFileBlob } from './artifact-blobs.js';
-import { canonicalJson } from '../items/item-digest.js';
 import {
   type ArtifactManifest,
   comparePaths,

@@ -1,5 +1,4 @@
-import { formatSequence } from '../naming/layout.js';
-import { parseRunId } from '../naming/layout.js';
+import { formatSequence, parseRunId } from '../naming/layout.js';
 
 /**
  * Where artifacts live. The version records use the kernel's version allocation (create-only
@@ -57,7 +56,8 @@ export function runArtifactKeys(run: string) {
     /** Prefix of what the run used. */
     usedPrefix: `${folder}used/`,
     /** Key of the edge saying the run used `name:v<version>`. */
-    used: (name: string, version: number) => `${folder}used/${name}/${formatSequence(version)}.json`,
+    used: (name: string, version: number) =>
+      `${folder}used/${name}/${formatSequence(version)}.json`,
     /** Prefix of what the run logged. */
     loggedPrefix: `${folder}logged/`,
     /** Key of the edge saying the run logged `name:v<version>`. */

@@ -29,7 +29,11 @@ describe('logging artifacts', () => {
       type: 'config',
       value: { learningRate: 0.1, layers: [1, 2] },
     });
-    const second = await artifacts.log({ name: 'config-sweep', type: 'config', value: { learningRate: 0.2 } });
+    const second = await artifacts.log({
+      name: 'config-sweep',
+      type: 'config',
+      value: { learningRate: 0.2 },
+    });
     expect([first.reference, first.created, second.reference, second.created]).toEqual([
       'config-sweep:v1',
       true,
@@ -51,7 +55,11 @@ describe('logging artifacts', () => {
   it('returns the existing version for identical content, whatever the key order or file names given', async () => {
     const storage = createMemoryStorage();
     const artifacts = createArtifactStore({ storage });
-    const first = await artifacts.log({ name: 'report', type: 'report', value: { a: 1, b: { c: 2, d: 3 } } });
+    const first = await artifacts.log({
+      name: 'report',
+      type: 'report',
+      value: { a: 1, b: { c: 2, d: 3 } },
+    });
     const again = await artifacts.log({
       name: 'report',
       type: 'report',
@@ -72,7 +80,11 @@ describe('logging artifacts', () => {
     await writeFile(join(source, 'split', 'deep', 'same.txt'), '{"q":3}\n');
     const storage = createMemoryStorage();
     const artifacts = createArtifactStore({ storage });
-    const logged = await artifacts.log({ name: 'dataset-gsm8k', type: 'dataset', directory: source });
+    const logged = await artifacts.log({
+      name: 'dataset-gsm8k',
+      type: 'dataset',
+      directory: source,
+    });
     const version = await artifacts.get(logged.reference);
     expect(version).toMatchObject({ source: 'directory', files: 3, size: 32 });
     expect((await version.manifest()).map((entry) => entry.path)).toEqual([
@@ -81,21 +93,28 @@ describe('logging artifacts', () => {
       'train.jsonl',
     ]);
     // Two files with the same bytes are stored once.
-    const blobs = [...storage.keys()].filter((key) => key.startsWith('blobs/'));
+    const blobs: string[] = [];
+    for await (const info of storage.list({ prefix: 'blobs/' })) blobs.push(info.key);
     expect(blobs).toHaveLength(3); // two distinct files + the manifest
     expect(await text(await version.open('split/test.jsonl'))).toBe('{"q":3}\n');
 
-    const again = await artifacts.log({ name: 'dataset-gsm8k', type: 'dataset', directory: source });
+    const again = await artifacts.log({
+      name: 'dataset-gsm8k',
+      type: 'dataset',
+      directory: source,
+    });
     expect(again).toMatchObject({ version: 1, created: false });
     await writeFile(join(source, 'train.jsonl'), '{"q":1}\n{"q":2}\n{"q":4}\n');
-    expect((await artifacts.log({ name: 'dataset-gsm8k', type: 'dataset', directory: source })).version).toBe(2);
+    expect(
+      (await artifacts.log({ name: 'dataset-gsm8k', type: 'dataset', directory: source })).version,
+    ).toBe(2);
 
     const target = join(directory, 'restored');
     const { files } = await (await artifacts.get('dataset-gsm8k:v1')).download(target);
     expect(files).toHaveLength(3);
-    expect(await text((await import('node:fs')).createReadStream(join(target, 'train.jsonl')))).toBe(
-      '{"q":1}\n{"q":2}\n',
-    );
+    expect(
+      await text((await import('node:fs')).createReadStream(join(target, 'train.jsonl'))),
+    ).toBe('{"q":1}\n{"q":2}\n');
   });
 
   it('logs a file under its base name and a reference without copying it', async () => {
@@ -111,18 +130,35 @@ describe('logging artifacts', () => {
     const reference = await artifacts.log({
       name: 'dataset-web',
       type: 'dataset',
-      reference: { uri: 's3://corpus/web/part-0.parquet', etag: '"9b2cf535f27731c974343645a3985328"', size: 5_000_000_000 },
+      reference: {
+        uri: 's3://corpus/web/part-0.parquet',
+        etag: '"9b2cf535f27731c974343645a3985328"',
+        size: 5_000_000_000,
+      },
     });
     const version = await artifacts.get(reference.reference);
-    expect(version).toMatchObject({ source: 'reference', uri: 's3://corpus/web/part-0.parquet', size: 5_000_000_000 });
+    expect(version).toMatchObject({
+      source: 'reference',
+      uri: 's3://corpus/web/part-0.parquet',
+      size: 5_000_000_000,
+    });
     expect(await version.manifest()).toEqual([
-      { path: 'part-0.parquet', uri: 's3://corpus/web/part-0.parquet', etag: '9b2cf535f27731c974343645a3985328', size: 5_000_000_000 },
+      {
+        path: 'part-0.parquet',
+        uri: 's3://corpus/web/part-0.parquet',
+        etag: '9b2cf535f27731c974343645a3985328',
+        size: 5_000_000_000,
+      },
     ]);
     // A changed object (new etag) is new content; the same etag is the same version.
     const same = await artifacts.log({
       name: 'dataset-web',
       type: 'dataset',
-      reference: { uri: 's3://corpus/web/part-0.parquet', etag: '9b2cf535f27731c974343645a3985328', size: 5_000_000_000 },
+      reference: {
+        uri: 's3://corpus/web/part-0.parquet',
+        etag: '9b2cf535f27731c974343645a3985328',
+        size: 5_000_000_000,
+      },
     });
     expect(same.created).toBe(false);
     const open = await rejection(version.open());
@@ -150,7 +186,9 @@ describe('logging artifacts', () => {
     await artifacts.log({ name: 'dataset-x', type: 'dataset', value: [1] });
     await artifacts.log({ name: 'dataset-x', type: 'dataset', value: [2] });
     const name = await rejection(artifacts.use('dataset-y'));
-    expect(name.message).toContain('There is no artifact named "dataset-y"; did you mean "dataset-x"?');
+    expect(name.message).toContain(
+      'There is no artifact named "dataset-y"; did you mean "dataset-x"?',
+    );
     const version = await rejection(artifacts.use('dataset-x:v9'));
     expect(version.message).toBe(
       '[cairn] [artifacts] Artifact "dataset-x" has no version v9. Versions: v1, v2; aliases: latest → v2.',
@@ -192,7 +230,10 @@ describe('logging artifacts', () => {
 
   it('refuses a storage without conditional writes, saying why', async () => {
     const inner = createMemoryStorage();
-    const storage: Storage = { ...inner, capabilities: { ...inner.capabilities, conditionalWrites: false } };
+    const storage: Storage = {
+      ...inner,
+      capabilities: { ...inner.capabilities, conditionalWrites: false },
+    };
     const error = await rejection(
       createArtifactStore({ storage }).log({ name: 'report-x', type: 'report', value: 1 }),
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CairnError } from '../errors/cairn-error.js';
-import { namePattern } from '../naming/names.js';
 import type { ArtifactType } from '../lineage/lineage-graph.js';
+import { namePattern } from '../naming/names.js';
 
 /** A naming convention: the names an artifact type must match, and how to say so. */
 export interface ArtifactNamingRule {
@@ -67,7 +67,10 @@ export const defaultArtifactNamingRules: Readonly<Record<string, ArtifactNamingR
     pattern: /^experience_buffer_\d{8}(?:[T_-]?\d{4,6}(?:\.\d+)?Z?)?$/,
     convention: 'experience_buffer_<timestamp> (YYYYMMDD, YYYYMMDD_HHMMSS or YYYYMMDDTHHMMSSZ)',
     suggest: () =>
-      `experience_buffer_${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`,
+      `experience_buffer_${new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}`,
   },
 };
 

@@ -178,6 +178,8 @@ export async function readArtifactValue(
       message: `"${record.name}:v${record.version}" was logged from a ${record.source}, not a value; open its files instead.`,
     });
   }
-  const bytes = await readAll(await openArtifactFile(context, record, entries, 'value.json', signal));
+  const bytes = await readAll(
+    await openArtifactFile(context, record, entries, 'value.json', signal),
+  );
   return JSON.parse(bytes.toString('utf8'));
 }

@@ -8,6 +8,7 @@ import { parseRunId } from '../naming/layout.js';
 import { type Clock, systemClock } from '../retry/clock.js';
 import type { Storage } from '../storage/storage.js';
 import { type AliasMove, listAliases, moveAlias } from './artifact-aliases.js';
+import type { ArtifactContent } from './artifact-content.js';
 import type { ArtifactContext } from './artifact-context.js';
 import { createRecordOnce } from './artifact-json.js';
 import { artifactKeys, runArtifactKeys } from './artifact-layout.js';
@@ -24,6 +25,7 @@ import {
 import { type LoadLineageOptions, loadLineage } from './load-lineage.js';
 import {
   artifactEdge,
+  type LogArtifactFields,
   type LogArtifactOptions,
   type LoggedArtifact,
   logArtifact,
@@ -31,6 +33,10 @@ import {
 
 /** A run artifacts are logged and used by: its id, or a started run (whose journal hears of it). */
 export type ArtifactRun = string | { readonly id: string; emit?(event: JournalEvent): void };
+
+/** What {@link ArtifactStore.log} takes: the content, the fields, and a run id or started run. */
+export type StoreLogOptions = ArtifactContent &
+  Omit<LogArtifactFields, 'run'> & { readonly run?: ArtifactRun };
 
 /** Options for {@link createArtifactStore}. */
 export interface ArtifactStoreOptions {
@@ -78,14 +84,17 @@ export interface ArtifactStore {
    * Logs a version of an artifact from a value, file, directory or external reference;
    * identical content returns the existing version (`created: false`). See `logArtifact`.
    */
-  log(options: Omit<LogArtifactOptions, 'run'> & { readonly run?: ArtifactRun }): Promise<LoggedArtifact>;
+  log(options: StoreLogOptions): Promise<LoggedArtifact>;
   /**
    * A version to read, recorded as an input of the run: `use("dataset-x")` is the latest,
    * `use("dataset-x:v2")` a version, `use("model-a:best")` an alias. Later artifacts the run
    * logs list it among their parents.
    * @throws CairnError `NOT_FOUND` listing what exists.
    */
-  use(reference: string, options?: { readonly run?: ArtifactRun; readonly signal?: AbortSignal }): Promise<ArtifactVersion>;
+  use(
+    reference: string,
+    options?: { readonly run?: ArtifactRun; readonly signal?: AbortSignal },
+  ): Promise<ArtifactVersion>;
   /** A version to read, without recording a use. */
   get(reference: string, options?: { readonly signal?: AbortSignal }): Promise<ArtifactVersion>;
   /** Every artifact name, sorted. */
@@ -224,7 +233,10 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
         const value = better === undefined ? undefined : metadata[better.metric];
         return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
       };
-      const mine = better === undefined ? undefined : score((await store.get(`${record.name}:v${record.version}`)).metadata);
+      const mine =
+        better === undefined
+          ? undefined
+          : score((await store.get(`${record.name}:v${record.version}`)).metadata);
       if (better !== undefined && mine === undefined) {
         throw new CairnError({
           code: 'INVALID_OPTIONS',

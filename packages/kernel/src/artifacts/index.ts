@@ -31,6 +31,7 @@ export {
   type ArtifactStoreOptions,
   createArtifactStore,
   type SetAliasOptions,
+  type StoreLogOptions,
 } from './create-artifact-store.js';
 export type { LoadLineageOptions } from './load-lineage.js';
 export type { LogArtifactFields, LogArtifactOptions, LoggedArtifact } from './log-artifact.js';

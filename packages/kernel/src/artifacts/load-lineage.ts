@@ -125,7 +125,9 @@ class LineageLoader {
     const nodes = await Promise.all(this.nodes.values());
     const ids = new Set(nodes.map((node) => node.id));
     const names = new Set(
-      nodes.filter((node) => node.kind === 'artifact').map((node) => (node as ArtifactLineageNode).name),
+      nodes
+        .filter((node) => node.kind === 'artifact')
+        .map((node) => (node as ArtifactLineageNode).name),
     );
     const aliases: LineageAlias[] = [];
     for (const name of [...names].sort()) aliases.push(...(await this.aliases(name)));
@@ -246,7 +248,10 @@ class LineageLoader {
         node.version,
         this.signal,
       )) {
-        const { name, version } = parseArtifactReference(child) as { name: string; version: number };
+        const { name, version } = parseArtifactReference(child) as {
+          name: string;
+          version: number;
+        };
         const record = await readVersionRecord(this.context, name, version, this.signal);
         // A child made through a run (one of its inputs) is reached through that run's used
         // edge; only explicit parents are direct edges.

@@ -15,7 +15,7 @@ import { addArtifactMetadata } from './artifact-metadata.js';
 import { checkArtifactName } from './artifact-naming.js';
 import type { ArtifactEdgeRecord, ArtifactVersionRecord } from './artifact-records.js';
 import { validateAliasName } from './artifact-reference.js';
-import { type VersionRecord, resolveArtifactVersion } from './artifact-versions.js';
+import { resolveArtifactVersion, type VersionRecord } from './artifact-versions.js';
 import { claimDigest, settleDigestClaim } from './digest-claim.js';
 import { runInputs } from './run-edges.js';
 
