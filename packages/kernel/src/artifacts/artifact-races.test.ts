@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { CairnError } from '../errors/cairn-error.js';
 import type { Clock } from '../retry/clock.js';
 import { createSeededRandom } from '../retry/deterministic-random.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { rejection } from '../testing/rejection.js';
 import { versionKey } from '../versions/version-keys.js';
 import { serialiseRecord } from './artifact-json.js';
 import { artifactKeys } from './artifact-layout.js';
@@ -164,5 +166,37 @@ describe('artifact loggers racing', () => {
     expect(first).toMatchObject({ version: 1, created: true });
     expect(second).toMatchObject({ version: 1, created: false });
     expect(waits).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('a logger that fails after claiming its content', () => {
+  it('releases the claim, so logging the same content again does not wait for the claim timeout', async () => {
+    const inner = createMemoryStorage();
+    let failVersion = true;
+    const storage: Storage = {
+      ...inner,
+      put: async (key, body, options) => {
+        if (failVersion && key === versionKey(artifactKeys('dataset-x').folder, 1)) {
+          failVersion = false;
+          throw new CairnError({ code: 'PERMANENT_IO', message: 'access denied' });
+        }
+        return inner.put(key, body, options);
+      },
+    };
+    let waits = 0;
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: async () => {
+        waits += 1;
+      },
+    };
+    const artifacts = createArtifactStore({ storage, clock });
+    const error = await rejection(
+      artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'x' }),
+    );
+    expect(error.code).toBe('PERMANENT_IO');
+    const retried = await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'x' });
+    expect(retried).toMatchObject({ version: 1, created: true });
+    expect(waits).toBe(0);
   });
 });

@@ -119,6 +119,44 @@ export async function settleDigestClaim(
   }
 }
 
+/**
+ * Gives up a claim whose logger failed to create its version: settles it when the version was
+ * created after all (a put whose answer was lost), deletes it otherwise, so the next logger of
+ * the content does not wait out the claim timeout. Never throws: the caller is already failing,
+ * and an unreleased claim is taken over later anyway.
+ */
+export async function releaseDigestClaim(
+  context: ArtifactContext,
+  name: string,
+  hex: string,
+  etag: string,
+  claim: ArtifactDigestClaim,
+): Promise<void> {
+  try {
+    const made = await findVersionOfWriter(context, name, claim.writer, undefined);
+    if (made !== undefined) {
+      await settleDigestClaim(context, name, hex, etag, claim, made);
+      return;
+    }
+    const current = await readJsonRecord(
+      context.storage,
+      artifactKeys(name).digest(hex),
+      artifactDigestClaimSchema,
+    );
+    // Only our own unsettled claim is removed; one taken over since belongs to another logger.
+    if (current?.etag === etag) await context.storage.delete(artifactKeys(name).digest(hex));
+  } catch (error) {
+    context.logger.warn(
+      {
+        artifact: name,
+        digest: hex,
+        error: error instanceof Error ? error.message : String(error),
+      },
+      'could not release a digest claim after a failed log; the next logger of this content waits for its timeout',
+    );
+  }
+}
+
 /** The version whose record carries `writer`, newest first, or undefined. */
 async function findVersionOfWriter(
   context: ArtifactContext,

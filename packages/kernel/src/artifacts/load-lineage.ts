@@ -18,6 +18,7 @@ import {
   listArtifactNames,
   readVersionRecord,
   resolveArtifactVersion,
+  type VersionRecord,
   versionNumbers,
 } from './artifact-versions.js';
 import { runInputs, runOutputs, versionChildren, versionUsers } from './run-edges.js';
@@ -82,6 +83,7 @@ class LineageLoader {
   private readonly nodes = new Map<string, Promise<LineageNode>>();
   private readonly edges = new Map<string, LineageEdge>();
   private readonly aliasesByName = new Map<string, Promise<LineageAlias[]>>();
+  private readonly records = new Map<string, Promise<VersionRecord | undefined>>();
 
   constructor(
     private readonly context: ArtifactContext,
@@ -148,6 +150,17 @@ class LineageLoader {
     return node;
   }
 
+  /** A version's record, read once however many walks pass it. */
+  private record(name: string, version: number): Promise<VersionRecord | undefined> {
+    const id = artifactNodeId(name, version);
+    let record = this.records.get(id);
+    if (record === undefined) {
+      record = readVersionRecord(this.context, name, version, this.signal);
+      this.records.set(id, record);
+    }
+    return record;
+  }
+
   private aliases(name: string): Promise<LineageAlias[]> {
     let aliases = this.aliasesByName.get(name);
     if (aliases === undefined) {
@@ -159,7 +172,7 @@ class LineageLoader {
 
   private async readArtifact(id: string): Promise<ArtifactLineageNode> {
     const { name, version } = parseArtifactReference(id) as { name: string; version: number };
-    const record = await readVersionRecord(this.context, name, version, this.signal);
+    const record = await this.record(name, version);
     if (record === undefined) {
       return { kind: 'artifact', id, name, version, type: 'unknown', missing: true };
     }
@@ -227,7 +240,7 @@ class LineageLoader {
       }
     } else if (direction === 'up') {
       if (node.missing === true) return found;
-      const record = await readVersionRecord(this.context, node.name, node.version, this.signal);
+      const record = await this.record(node.name, node.version);
       if (record === undefined) return found;
       if (record.run !== undefined) {
         const run = runNodeId(record.run);
@@ -252,7 +265,7 @@ class LineageLoader {
           name: string;
           version: number;
         };
-        const record = await readVersionRecord(this.context, name, version, this.signal);
+        const record = await this.record(name, version);
         // A child made through a run (one of its inputs) is reached through that run's used
         // edge; only explicit parents are direct edges.
         if (record === undefined || record.parents.includes(id)) add(id, child, 'derived');

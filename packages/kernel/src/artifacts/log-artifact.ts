@@ -16,7 +16,7 @@ import { checkArtifactName } from './artifact-naming.js';
 import type { ArtifactEdgeRecord, ArtifactVersionRecord } from './artifact-records.js';
 import { validateAliasName } from './artifact-reference.js';
 import { resolveArtifactVersion, type VersionRecord } from './artifact-versions.js';
-import { claimDigest, settleDigestClaim } from './digest-claim.js';
+import { claimDigest, releaseDigestClaim, settleDigestClaim } from './digest-claim.js';
 import { runInputs } from './run-edges.js';
 
 /** What to log besides the content. */
@@ -143,13 +143,21 @@ export async function logArtifact(
       metadata,
       writer,
     };
-    const created = await createVersion(context.storage, {
-      prefix: artifactKeys(name).folder,
-      body: serialiseRecord(stored),
-      contentType: 'application/json',
-      retry: { clock: context.clock, random: context.random },
-      ...(signal === undefined ? {} : { signal }),
-    });
+    let created: Awaited<ReturnType<typeof createVersion>>;
+    try {
+      created = await createVersion(context.storage, {
+        prefix: artifactKeys(name).folder,
+        body: serialiseRecord(stored),
+        contentType: 'application/json',
+        retry: { clock: context.clock, random: context.random },
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      // Left unsettled, the claim would make the next logger of this content wait out the
+      // claim timeout: release it (or settle it, if the failed call created the version).
+      await releaseDigestClaim(context, name, manifestBlob.sha256, claim.etag, claim.claim);
+      throw error;
+    }
     record = { ...stored, version: created.version };
     await settleDigestClaim(
       context,
