@@ -55,7 +55,11 @@ export interface PreparedContent {
 /** Files stored at once while logging a directory: enough to overlap I/O, few open handles. */
 const directoryConcurrency = 4;
 
-function contentError(message: string, details?: Record<string, unknown>): CairnError {
+/** An `INVALID_OPTIONS` error of the artifacts backend. */
+export function invalidArtifactOptions(
+  message: string,
+  details?: Record<string, unknown>,
+): CairnError {
   return new CairnError({
     code: 'INVALID_OPTIONS',
     backend: 'artifacts',
@@ -70,7 +74,7 @@ function sourceOf(content: ArtifactContent): ArtifactSource {
     (field) => typeof content === 'object' && content !== null && field in content,
   );
   if (given.length === 1) return given[0] as ArtifactSource;
-  throw contentError(
+  throw invalidArtifactOptions(
     `An artifact needs exactly one of value, file, directory or reference; ${given.length === 0 ? 'none was given' : `got ${given.join(' and ')}`}.`,
   );
 }
@@ -94,7 +98,7 @@ export async function prepareContent(
       const value = (content as { value: unknown }).value;
       const problem = findJsonProblem(value, 'value');
       if (problem !== undefined) {
-        throw contentError(
+        throw invalidArtifactOptions(
           `The artifact value cannot be stored as JSON: ${problem}. Convert it to plain JSON, or log it as a file.`,
         );
       }
@@ -117,7 +121,7 @@ export async function prepareContent(
       await requireKind(directory, 'directory');
       const files = await listFiles(directory);
       if (files.length === 0) {
-        throw contentError(
+        throw invalidArtifactOptions(
           `The directory "${directory}" holds no files; an artifact needs at least one. Check the path.`,
           { directory },
         );
@@ -136,11 +140,12 @@ export async function prepareContent(
       const given = (content as { reference: ArtifactReference | readonly ArtifactReference[] })
         .reference;
       const references = Array.isArray(given) ? given : [given as ArtifactReference];
-      if (references.length === 0) throw contentError('An artifact reference list is empty.');
+      if (references.length === 0)
+        throw invalidArtifactOptions('An artifact reference list is empty.');
       const entries: ManifestEntry[] = references.map(checkReference);
       const paths = new Set(entries.map((entry) => entry.path));
       if (paths.size !== entries.length) {
-        throw contentError(
+        throw invalidArtifactOptions(
           'Two artifact references have the same path; give each a distinct "path".',
         );
       }
@@ -157,23 +162,23 @@ export async function prepareContent(
 function checkReference(reference: ArtifactReference): ManifestEntry {
   const { uri, etag, size } = reference ?? ({} as ArtifactReference);
   if (typeof uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/i.test(uri)) {
-    throw contentError(
+    throw invalidArtifactOptions(
       `The artifact reference URI ${JSON.stringify(uri)} is not a URI; give one like "s3://bucket/data/train.parquet".`,
     );
   }
   if (typeof etag !== 'string' || etag === '') {
-    throw contentError(
+    throw invalidArtifactOptions(
       `The reference to "${uri}" has no etag; give the object's etag (or version id) so a changed object is told apart.`,
     );
   }
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw contentError(
+    throw invalidArtifactOptions(
       `The reference to "${uri}" has size ${String(size)}; give its size in bytes (a whole number).`,
     );
   }
   const path = reference.path ?? uri.replace(/\/+$/, '').split('/').pop() ?? uri;
   if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
-    throw contentError(
+    throw invalidArtifactOptions(
       `The reference to "${uri}" has the path ${JSON.stringify(path)}; give a relative path without empty, "." or ".." parts.`,
     );
   }
@@ -182,7 +187,7 @@ function checkReference(reference: ArtifactReference): ManifestEntry {
 
 async function requireKind(path: string, kind: 'file' | 'directory'): Promise<void> {
   if (typeof path !== 'string' || path === '') {
-    throw contentError(`The artifact ${kind} path is empty; give the path of a ${kind}.`);
+    throw invalidArtifactOptions(`The artifact ${kind} path is empty; give the path of a ${kind}.`);
   }
   let stats: Awaited<ReturnType<typeof lstat>>;
   try {
@@ -199,7 +204,7 @@ async function requireKind(path: string, kind: 'file' | 'directory'): Promise<vo
   }
   const isKind = kind === 'file' ? stats.isFile() : stats.isDirectory();
   if (!isKind) {
-    throw contentError(
+    throw invalidArtifactOptions(
       `"${path}" is not a ${kind}; log a ${kind === 'file' ? 'directory with { directory }' : 'file with { file }'} instead.`,
       { path },
     );

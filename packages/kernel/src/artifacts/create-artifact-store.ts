@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { findJsonProblem } from '../checkpoints/json-value.js';
 import { CairnError } from '../errors/cairn-error.js';
 import type { JournalEvent } from '../journal/journal-events.js';
 import type { LineageAlias, LineageGraph } from '../lineage/lineage-graph.js';
@@ -25,6 +24,7 @@ import {
 import { type LoadLineageOptions, loadLineage } from './load-lineage.js';
 import {
   artifactEdge,
+  checkMetadata,
   type LogArtifactFields,
   type LogArtifactOptions,
   type LoggedArtifact,
@@ -263,21 +263,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
     },
 
     async addMetadata(reference, metadata, metadataOptions) {
-      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-        throw new CairnError({
-          code: 'INVALID_OPTIONS',
-          backend: 'artifacts',
-          message: 'Artifact metadata must be a JSON object, e.g. { "accuracy": 0.91 }.',
-        });
-      }
-      const problem = findJsonProblem(metadata, 'metadata');
-      if (problem !== undefined) {
-        throw new CairnError({
-          code: 'INVALID_OPTIONS',
-          backend: 'artifacts',
-          message: `Artifact metadata cannot be stored as JSON: ${problem}.`,
-        });
-      }
+      checkMetadata(metadata);
       const record = await resolveArtifactVersion(context, reference, metadataOptions?.signal);
       return addArtifactMetadata(
         context,

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { findJsonProblem } from '../checkpoints/json-value.js';
-import { CairnError } from '../errors/cairn-error.js';
 import type { ArtifactType } from '../lineage/lineage-graph.js';
 import { parseRunId } from '../naming/layout.js';
 import { createVersion } from '../versions/create-version.js';
 import { advanceLatest, moveAlias } from './artifact-aliases.js';
 import { storeBytesBlob } from './artifact-blobs.js';
-import { type ArtifactContent, prepareContent } from './artifact-content.js';
+import {
+  type ArtifactContent,
+  invalidArtifactOptions,
+  prepareContent,
+} from './artifact-content.js';
 import { type ArtifactContext, isoNow } from './artifact-context.js';
 import { createRecordOnce, serialiseRecord } from './artifact-json.js';
 import { artifactKeys, runArtifactKeys } from './artifact-layout.js';
@@ -59,23 +62,18 @@ export interface LoggedArtifact {
   readonly record: VersionRecord;
 }
 
-function invalid(message: string, details?: Record<string, unknown>): CairnError {
-  return new CairnError({
-    code: 'INVALID_OPTIONS',
-    backend: 'artifacts',
-    message,
-    ...(details === undefined ? {} : { details }),
-  });
-}
-
-function checkMetadata(metadata: unknown): Record<string, unknown> {
+/**
+ * Checks metadata given to log or add: a plain JSON object.
+ * @throws CairnError `INVALID_OPTIONS` naming the first part JSON cannot hold.
+ */
+export function checkMetadata(metadata: unknown): Record<string, unknown> {
   if (metadata === undefined) return {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw invalid('Artifact metadata must be a JSON object, e.g. { "rows": 5000 }.');
+    throw invalidArtifactOptions('Artifact metadata must be a JSON object, e.g. { "rows": 5000 }.');
   }
   const problem = findJsonProblem(metadata, 'metadata');
   if (problem !== undefined) {
-    throw invalid(`Artifact metadata cannot be stored as JSON: ${problem}.`);
+    throw invalidArtifactOptions(`Artifact metadata cannot be stored as JSON: ${problem}.`);
   }
   return metadata as Record<string, unknown>;
 }
@@ -106,7 +104,7 @@ export async function logArtifact(
   for (const parent of options.parents ?? []) {
     const resolved = await resolveArtifactVersion(context, parent, signal);
     if (resolved.name === name) {
-      throw invalid(
+      throw invalidArtifactOptions(
         `Artifact "${name}" cannot be its own parent ("${parent}"); a new version of the same artifact follows the old one by number.`,
       );
     }
