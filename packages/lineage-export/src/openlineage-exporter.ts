@@ -1,0 +1,228 @@
+import {
+  type ArtifactLineageNode,
+  type LineageExporter,
+  type LineageGraph,
+  type RunLineageNode,
+  timeOfId,
+} from '@cairn/kernel';
+import { z } from 'zod';
+import { parseExporterOptions } from './exporter-options.js';
+import { compareText, viewOf } from './graph-view.js';
+import { deterministicRunId } from './openlineage-run-id.js';
+
+/** The OpenLineage exporter's name, also its `use:` in `cairn.config.yaml`. */
+export const openLineageExporterName = 'openlineage';
+
+/** The OpenLineage spec version the events follow. */
+export const openLineageSchemaUrl =
+  'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
+const versionFacetSchemaUrl =
+  'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet';
+const errorFacetSchemaUrl =
+  'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet';
+
+const uri = z.url({ message: 'expected an absolute URI such as https://example.com/producer' });
+
+/** Options of {@link createOpenLineageExporter}. */
+export const openLineageExporterOptionsSchema = z.strictObject({
+  /** The namespace of the jobs (Cairn pipelines), e.g. your team or scheduler. */
+  namespace: z.string().min(1).default('cairn'),
+  /**
+   * The namespace of artifacts stored by Cairn; default the jobs' namespace. Artifacts that
+   * reference external objects use the object's (`s3://bucket`).
+   */
+  datasetNamespace: z.string().min(1).optional(),
+  /** The `producer` URI written in every event and facet. */
+  producer: uri.default('https://github.com/cairn-dev/cairn/tree/main/packages/lineage-export'),
+});
+/** What {@link createOpenLineageExporter} takes. */
+export type OpenLineageExporterOptions = z.input<typeof openLineageExporterOptionsSchema>;
+
+/** A dataset as an OpenLineage event names it. */
+interface OpenLineageDataset {
+  readonly namespace: string;
+  readonly name: string;
+  readonly facets: Record<string, unknown>;
+}
+
+/** An OpenLineage RunEvent (spec 2-0-2), as this exporter writes it. */
+export interface OpenLineageRunEvent {
+  readonly eventType: 'START' | 'COMPLETE' | 'FAIL' | 'ABORT';
+  readonly eventTime: string;
+  readonly producer: string;
+  readonly schemaURL: string;
+  readonly run: { readonly runId: string; readonly facets: Record<string, unknown> };
+  readonly job: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly facets: Record<string, unknown>;
+  };
+  readonly inputs: readonly OpenLineageDataset[];
+  readonly outputs: readonly OpenLineageDataset[];
+}
+
+const terminalEvents = {
+  COMPLETED: 'COMPLETE',
+  FAILED: 'FAIL',
+  INTERRUPTED: 'ABORT',
+} as const;
+
+/**
+ * Where an artifact lives, the OpenLineage way: an external object `s3://bucket/key` is
+ * namespace `s3://bucket`, name `key` (any `scheme://authority/path` likewise); anything Cairn
+ * stores is `datasetNamespace` and the artifact name.
+ */
+function datasetOf(
+  node: ArtifactLineageNode,
+  datasetNamespace: string,
+  producer: string,
+): OpenLineageDataset {
+  const external =
+    node.uri === undefined ? undefined : /^([a-z][a-z0-9+.-]*:\/\/[^/]+)\/(.+)$/i.exec(node.uri);
+  return {
+    namespace: external?.[1] ?? datasetNamespace,
+    name: external?.[2] ?? node.name,
+    facets: {
+      version: {
+        _producer: producer,
+        _schemaURL: versionFacetSchemaUrl,
+        datasetVersion: `v${node.version}`,
+      },
+    },
+  };
+}
+
+/** A time as OpenLineage wants it (ISO 8601 with zone); undefined when there is none. */
+function timeOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+/**
+ * OpenLineage run events (spec 2-0-2), one JSON object per line: for each run a START event
+ * (at its start) and, once it ended, COMPLETE, FAIL (with an `errorMessage` facet giving the
+ * reason) or ABORT (interrupted); RUNNING runs have START only. The job is the pipeline
+ * (`namespace`, pipeline name); inputs are the artifact versions the run used, outputs those it
+ * produced, each with a `version` facet (`v3`). Artifacts logged with explicit parents
+ * and no run get one COMPLETE event of the job `log/<artifact name>` linking parents to child.
+ * `runId`s are UUIDs derived from the run id and start time (the same on every export). Runs
+ * whose records are missing have no times and are left out.
+ *
+ * @throws CairnError `INVALID_OPTIONS` for bad options.
+ */
+export function createOpenLineageExporter(
+  options: OpenLineageExporterOptions = {},
+): LineageExporter {
+  const settings = parseExporterOptions(
+    openLineageExporterName,
+    openLineageExporterOptionsSchema,
+    options,
+  );
+  const datasetNamespace = settings.datasetNamespace ?? settings.namespace;
+  return {
+    name: openLineageExporterName,
+    mediaType: 'application/x-ndjson',
+    fileExtension: '.jsonl',
+    export(graph: LineageGraph): string {
+      const events = openLineageEvents(
+        graph,
+        settings.namespace,
+        datasetNamespace,
+        settings.producer,
+      );
+      return events.map((event) => `${JSON.stringify(event)}\n`).join('');
+    },
+  };
+}
+
+/** The events {@link createOpenLineageExporter} writes, in time order. */
+export function openLineageEvents(
+  graph: LineageGraph,
+  namespace: string,
+  datasetNamespace: string,
+  producer: string,
+): OpenLineageRunEvent[] {
+  const view = viewOf(graph);
+  const events: OpenLineageRunEvent[] = [];
+  const artifact = (id: string) => {
+    const node = view.byId.get(id);
+    return node?.kind === 'artifact' ? datasetOf(node, datasetNamespace, producer) : undefined;
+  };
+  const collect = (ids: readonly string[]) =>
+    ids.map(artifact).filter((dataset): dataset is OpenLineageDataset => dataset !== undefined);
+
+  for (const node of view.nodes) {
+    if (node.kind !== 'run' || node.missing === true) continue;
+    const run = node as RunLineageNode;
+    const started = timeOf(run.startedAt) ?? timeOfId(run.run)?.toISOString();
+    if (started === undefined) continue;
+    const base = {
+      producer,
+      schemaURL: openLineageSchemaUrl,
+      run: {
+        runId: deterministicRunId(run.run, Date.parse(started)),
+        facets: {} as Record<string, unknown>,
+      },
+      job: { namespace, name: run.pipeline, facets: {} },
+      inputs: collect(
+        view.edges
+          .filter((edge) => edge.to === run.id && edge.kind === 'used')
+          .map((edge) => edge.from),
+      ),
+      outputs: collect(
+        view.edges
+          .filter((edge) => edge.from === run.id && edge.kind === 'produced')
+          .map((edge) => edge.to),
+      ),
+    };
+    events.push({ ...base, eventType: 'START', eventTime: started, run: { ...base.run } });
+    const terminal =
+      run.state === undefined || run.state === 'RUNNING' ? undefined : terminalEvents[run.state];
+    if (terminal === undefined) continue;
+    const facets: Record<string, unknown> =
+      terminal === 'FAIL' && run.reason !== undefined
+        ? {
+            errorMessage: {
+              _producer: producer,
+              _schemaURL: errorFacetSchemaUrl,
+              message: run.reason,
+              programmingLanguage: 'JavaScript',
+            },
+          }
+        : {};
+    const ended = timeOf(run.finishedAt) ?? started;
+    events.push({
+      ...base,
+      eventType: terminal,
+      eventTime: ended,
+      run: { runId: base.run.runId, facets },
+    });
+  }
+
+  // Parents given without a run: one event of a job named for the artifact joins them.
+  for (const node of view.nodes) {
+    if (node.kind !== 'artifact' || node.missing === true) continue;
+    const parents = view.edges.filter((edge) => edge.to === node.id && edge.kind === 'derived');
+    const madeByRun = view.edges.some((edge) => edge.to === node.id && edge.kind === 'produced');
+    if (parents.length === 0 || madeByRun) continue;
+    const time = timeOf(node.createdAt) ?? new Date(0).toISOString();
+    events.push({
+      eventType: 'COMPLETE',
+      eventTime: time,
+      producer,
+      schemaURL: openLineageSchemaUrl,
+      run: { runId: deterministicRunId(node.id, Date.parse(time)), facets: {} },
+      job: { namespace, name: `log/${node.name}`, facets: {} },
+      inputs: collect(parents.map((edge) => edge.from)),
+      outputs: collect([node.id]),
+    });
+  }
+  const order = { START: 0, COMPLETE: 1, FAIL: 1, ABORT: 1 } as const;
+  return events.sort(
+    (left, right) =>
+      compareText(left.eventTime, right.eventTime) ||
+      compareText(left.run.runId, right.run.runId) ||
+      order[left.eventType] - order[right.eventType],
+  );
+}
