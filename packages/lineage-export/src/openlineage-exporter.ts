@@ -106,8 +106,9 @@ function timeOf(text: string | undefined): string | undefined {
  * (`namespace`, pipeline name); inputs are the artifact versions the run used, outputs those it
  * produced, each with a `version` facet (`v3`). Artifacts logged with explicit parents
  * and no run get one COMPLETE event of the job `log/<artifact name>` linking parents to child.
- * `runId`s are UUIDs derived from the run id and start time (the same on every export). Runs
- * whose records are missing have no times and are left out.
+ * `runId`s are UUIDs derived from the run id and start time (the same on every export). What
+ * has no time to give an event (a run whose record is missing, an artifact without
+ * `createdAt`) is left out rather than given an invented one.
  *
  * @throws CairnError `INVALID_OPTIONS` for bad options.
  */
@@ -206,7 +207,8 @@ export function openLineageEvents(
     const parents = view.edges.filter((edge) => edge.to === node.id && edge.kind === 'derived');
     const madeByRun = view.edges.some((edge) => edge.to === node.id && edge.kind === 'produced');
     if (parents.length === 0 || madeByRun) continue;
-    const time = timeOf(node.createdAt) ?? new Date(0).toISOString();
+    const time = timeOf(node.createdAt);
+    if (time === undefined) continue;
     events.push({
       eventType: 'COMPLETE',
       eventTime: time,

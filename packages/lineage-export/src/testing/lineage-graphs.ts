@@ -118,6 +118,7 @@ export const nastyGraph: LineageGraph = {
       run: `${name}/t${index}`,
       pipeline: name,
       state: 'RUNNING',
+      startedAt: `2025-08-10T10:${String(index).padStart(2, '0')}:00Z`,
     },
   ]),
   edges: [
