@@ -1,5 +1,4 @@
 import type {
-  LineageEdge,
   LineageExporter,
   LineageExportOptions,
   LineageGraph,
@@ -21,8 +20,12 @@ export const treeExporterName = 'tree';
 
 /** Options of {@link createTreeExporter}. */
 export const treeExporterOptionsSchema = z.strictObject({
-  /** Levels shown below each heading; deeper ones are summarised as `…`. Default: all. */
-  depth: z.number().int().positive().optional(),
+  /**
+   * Levels shown below each heading (default 64); a node with more below is marked `…`. In the
+   * forest drawn without a highlighted node, what lies deeper starts a tree of its own, so every
+   * node is shown while lines stay short enough for a terminal.
+   */
+  depth: z.number().int().positive().default(64),
   /** Draw branches with ASCII (`|--`, `` `-- ``) instead of box-drawing characters. */
   ascii: z.boolean().default(false),
 });
@@ -42,33 +45,67 @@ interface TreeWriter {
   readonly branches: typeof unicodeBranches;
   readonly depth: number;
   readonly lines: string[];
+  /** Parents and children of each node, sorted, built once. */
+  readonly up: ReadonlyMap<string, readonly string[]>;
+  readonly down: ReadonlyMap<string, readonly string[]>;
+}
+
+function neighbourMaps(view: GraphView): Pick<TreeWriter, 'up' | 'down'> {
+  const up = new Map<string, string[]>();
+  const down = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key) ?? [];
+    if (!list.includes(value)) list.push(value);
+    map.set(key, list);
+  };
+  for (const edge of view.edges) {
+    add(up, edge.to, edge.from);
+    add(down, edge.from, edge.to);
+  }
+  for (const list of [...up.values(), ...down.values()]) list.sort(compareText);
+  return { up, down };
+}
+
+/** A node whose branch is being written: its neighbours and how far through them. */
+interface Frame {
+  readonly id: string;
+  readonly prefix: string;
+  readonly level: number;
+  readonly next: readonly string[];
+  position: number;
 }
 
 /**
- * Writes the nodes one edge away from `id` in `direction`, and theirs, below `prefix`. A node
- * already on the path is a cycle and is marked instead of followed; a node already written in
- * this section is written again without its branch (`…`), so output stays proportional to the
- * graph.
+ * Writes the nodes one edge away from `start` in `direction`, and theirs, below `prefix`,
+ * depth first with an explicit stack (a chain of 100,000 runs must not overflow the call
+ * stack). A node already on the path is a cycle and is marked instead of followed; a node
+ * already written is written again without its branch (`shown above`), so output stays
+ * proportional to the graph; below `depth` levels a node with more is marked `…`.
  */
 function writeBranch(
   writer: TreeWriter,
-  id: string,
+  start: string,
   direction: 'up' | 'down',
   prefix: string,
-  level: number,
-  path: Set<string>,
   written: Set<string>,
 ): void {
-  const next = writer.view.edges
-    .filter((edge: LineageEdge) => (direction === 'up' ? edge.to === id : edge.from === id))
-    .map((edge) => (direction === 'up' ? edge.from : edge.to))
-    .filter((other, index, all) => all.indexOf(other) === index)
-    .sort(compareText);
-  for (const [index, other] of next.entries()) {
-    const last = index === next.length - 1;
+  const neighbours = direction === 'up' ? writer.up : writer.down;
+  const path = new Set([start]);
+  const stack: Frame[] = [
+    { id: start, prefix, level: 1, next: neighbours.get(start) ?? [], position: 0 },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    if (frame.position >= frame.next.length) {
+      stack.pop();
+      path.delete(frame.id);
+      continue;
+    }
+    const other = frame.next[frame.position] as string;
+    frame.position += 1;
+    const last = frame.position === frame.next.length;
     const node = writer.view.byId.get(other) as LineageNode;
-    const branch = `${prefix}${last ? writer.branches.last : writer.branches.middle}`;
-    const below = `${prefix}${last ? writer.branches.after : writer.branches.through}`;
+    const branch = `${frame.prefix}${last ? writer.branches.last : writer.branches.middle}`;
     if (path.has(other)) {
       writer.lines.push(`${branch}${lineOf(node)} ↺ cycle`);
       continue;
@@ -77,18 +114,21 @@ function writeBranch(
       writer.lines.push(`${branch}${lineOf(node)} (shown above)`);
       continue;
     }
-    written.add(other);
-    if (level >= writer.depth) {
-      const more = writer.view.edges.some((edge) =>
-        direction === 'up' ? edge.to === other : edge.from === other,
-      );
-      writer.lines.push(`${branch}${lineOf(node)}${more ? ' …' : ''}`);
+    const further = neighbours.get(other) ?? [];
+    if (frame.level >= writer.depth) {
+      writer.lines.push(`${branch}${lineOf(node)}${further.length > 0 ? ' …' : ''}`);
       continue;
     }
+    written.add(other);
     writer.lines.push(`${branch}${lineOf(node)}`);
     path.add(other);
-    writeBranch(writer, other, direction, below, level + 1, path, written);
-    path.delete(other);
+    stack.push({
+      id: other,
+      prefix: `${frame.prefix}${last ? writer.branches.after : writer.branches.through}`,
+      level: frame.level + 1,
+      next: further,
+      position: 0,
+    });
   }
 }
 
@@ -121,8 +161,9 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
       const writer: TreeWriter = {
         view,
         branches,
-        depth: settings.depth ?? Number.POSITIVE_INFINITY,
+        depth: settings.depth,
         lines: [],
+        ...neighbourMaps(view),
       };
       if (exportOptions.title !== undefined) {
         writer.lines.push(replaceControlCharacters(exportOptions.title, ' '), '');
@@ -138,7 +179,7 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
             writer.lines.push(`${last ? branches.last : branches.middle}${heading}`);
             const prefix = last ? branches.after : branches.through;
             const before = writer.lines.length;
-            writeBranch(writer, id, direction, prefix, 1, new Set([id]), new Set([id]));
+            writeBranch(writer, id, direction, prefix, new Set([id]));
             if (writer.lines.length === before)
               writer.lines.push(`${prefix}${branches.last}(none)`);
           }
@@ -155,7 +196,7 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
           if (written.has(node.id)) continue;
           written.add(node.id);
           writer.lines.push(lineOf(node));
-          writeBranch(writer, node.id, 'down', '', 1, new Set([node.id]), written);
+          writeBranch(writer, node.id, 'down', '', written);
         }
       }
       return writer.lines.length === 0 ? '(empty lineage)\n' : `${writer.lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+export * from './lineage-exporters/index.js';
 export * from './metadata-sources/index.js';
 export * from './processes/index.js';
 export * from './shards/index.js';

@@ -1,0 +1,27 @@
+import type { LineageExporter, LineageNode } from '@cairn/kernel';
+
+/** What the lineage-exporter conformance suite runs against: an exporter and ways to read it. */
+export interface LineageExporterFixture {
+  /** The exporter under test. */
+  readonly exporter: LineageExporter;
+  /**
+   * Whether `output` shows `node` (its name, id or title as the format writes it). Without it,
+   * the checks that every node survives into the output are skipped.
+   */
+  shows?(output: string, node: LineageNode): boolean;
+  /**
+   * Checks that `output` is valid in the exporter's format (parse it, render it…) and throws
+   * saying why when it is not. Without it, only the absence of exceptions is checked.
+   */
+  validate?(output: string): void | Promise<void>;
+}
+
+/** One lineage-exporter check: throws an assertion naming what the exporter did wrong. */
+export interface LineageExporterCheck {
+  /** What the check proves, phrased as the test title. */
+  readonly title: string;
+  /** Why the check does not apply to this fixture, or undefined when it does. */
+  skipReason?(fixture: LineageExporterFixture): string | undefined;
+  /** Runs the check; resolves when the exporter conforms. */
+  run(fixture: LineageExporterFixture): Promise<void>;
+}
