@@ -34,7 +34,7 @@ const nodeAttributes: Readonly<Record<NodeStyle, string>> = {
   config: 'shape=box, fillcolor="#f1f5f9"',
   report: 'shape=note, fillcolor="#e0f2fe"',
   other: 'shape=box, fillcolor="#ffffff"',
-  run: 'shape=ellipse, fillcolor="#e5e7eb"',
+  run: 'shape=ellipse',
   missing: 'shape=box, style="dashed", color="#9ca3af", fontcolor="#6b7280"',
 };
 
@@ -106,8 +106,8 @@ export function createDotExporter(options: DotExporterOptions = {}): LineageExpo
           `tooltip=${dotString(node.id)}`,
           nodeAttributes[style],
         ];
-        if (node.kind === 'run' && style === 'run' && node.state !== undefined) {
-          attributes.push(`fillcolor="${runFill[node.state] ?? '#e5e7eb'}"`);
+        if (node.kind === 'run' && style === 'run') {
+          attributes.push(`fillcolor="${(node.state && runFill[node.state]) ?? '#e5e7eb'}"`);
         }
         if (highlighted.has(node.id)) attributes.push('penwidth=3');
         lines.push(`  ${handles.get(node.id)} [${attributes.join(', ')}];`);
