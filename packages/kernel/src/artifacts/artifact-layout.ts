@@ -11,6 +11,7 @@ import { formatSequence, parseRunId } from '../naming/layout.js';
  * artifacts/<name>/digests/<sha256>.json          content digest → version: logging it again finds it
  * artifacts/<name>/metadata/000000000003.json     metadata added to version 3 after it was logged
  * artifacts/<name>/edges/000000000003/used-by/<pipeline>/<time id>.json   a run that used version 3
+ * artifacts/<name>/edges/000000000003/logged-by/<pipeline>/<time id>.json a run that logged it
  * artifacts/<name>/edges/000000000003/children/<child>/<12 digits>.json   a version made from it
  * blobs/sha256/<first 2 hex>/<sha256>            file contents, stored once whatever names them
  * runs/<pipeline>/<time id>/artifacts/used/<name>/<12 digits>.json     what the run used
@@ -39,6 +40,13 @@ export function artifactKeys(name: string) {
     usedBy: (version: number, run: string) => {
       const { pipeline, timeId } = parseRunId(run);
       return `${folder}edges/${formatSequence(version)}/used-by/${pipeline}/${timeId}.json`;
+    },
+    /** Prefix of the runs that logged a version (the first, and any that logged it again). */
+    loggedByPrefix: (version: number) => `${folder}edges/${formatSequence(version)}/logged-by/`,
+    /** Key of the edge saying run `run` logged a version. */
+    loggedBy: (version: number, run: string) => {
+      const { pipeline, timeId } = parseRunId(run);
+      return `${folder}edges/${formatSequence(version)}/logged-by/${pipeline}/${timeId}.json`;
     },
     /** Prefix of the versions made from a version. */
     childrenPrefix: (version: number) => `${folder}edges/${formatSequence(version)}/children/`,

@@ -174,3 +174,35 @@ describe('lineage of logged artifacts', () => {
     );
   });
 });
+
+describe('lineage of content logged again', () => {
+  it('shows the second run that logged identical content as producing the existing version', async () => {
+    const storage = createMemoryStorage();
+    const first = await startRun({ ...quietRunOptions(storage), pipeline: 'first' });
+    await createArtifactStore({ storage, run: first }).log({
+      name: 'report-a',
+      type: 'report',
+      value: 1,
+    });
+    await first.finish('COMPLETED');
+    const second = await startRun({ ...quietRunOptions(storage), pipeline: 'second' });
+    const again = await createArtifactStore({ storage, run: second }).log({
+      name: 'report-a',
+      type: 'report',
+      value: 1,
+    });
+    await second.finish('COMPLETED');
+    expect(again.created).toBe(false);
+    const graph = await createArtifactStore({ storage }).lineage();
+    expect(graph.edges).toContainEqual({
+      from: `run:${first.id}`,
+      to: 'report-a:v1',
+      kind: 'produced',
+    });
+    expect(graph.edges).toContainEqual({
+      from: `run:${second.id}`,
+      to: 'report-a:v1',
+      kind: 'produced',
+    });
+  });
+});

@@ -21,7 +21,13 @@ import {
   type VersionRecord,
   versionNumbers,
 } from './artifact-versions.js';
-import { runInputs, runOutputs, versionChildren, versionUsers } from './run-edges.js';
+import {
+  runInputs,
+  runOutputs,
+  versionChildren,
+  versionLoggers,
+  versionUsers,
+} from './run-edges.js';
 
 /** Options for {@link loadLineage}. */
 export interface LoadLineageOptions {
@@ -95,11 +101,13 @@ class LineageLoader {
       for (const version of await versionNumbers(this.context, name, this.signal)) {
         const id = artifactNodeId(name, version);
         await this.node(id);
-        for (const neighbour of await this.neighbours(id, 'up')) {
-          if (neighbour.id.startsWith('run:')) await this.neighbours(neighbour.id, 'up');
-        }
-        for (const neighbour of await this.neighbours(id, 'down')) {
-          if (neighbour.id.startsWith('run:')) await this.neighbours(neighbour.id, 'up');
+        const near = [...(await this.neighbours(id, 'up')), ...(await this.neighbours(id, 'down'))];
+        // A run's own edge records say what it used and logged, including content it logged
+        // again (identical to an earlier version, whose record names the first run only).
+        for (const neighbour of near) {
+          if (!neighbour.id.startsWith('run:')) continue;
+          await this.neighbours(neighbour.id, 'up');
+          await this.neighbours(neighbour.id, 'down');
         }
       }
       await this.aliases(name);
@@ -251,6 +259,10 @@ class LineageLoader {
         }
       }
       for (const parent of record.parents) add(parent, id, 'derived');
+      // Runs that logged identical content again produced this version too.
+      for (const run of await versionLoggers(this.context, node.name, node.version, this.signal)) {
+        if (run !== record.run) add(runNodeId(run), id, 'produced');
+      }
     } else {
       for (const run of await versionUsers(this.context, node.name, node.version, this.signal)) {
         add(id, runNodeId(run), 'used');

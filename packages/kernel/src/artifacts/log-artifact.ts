@@ -180,10 +180,17 @@ export async function logArtifact(
     }
   }
   if (options.run !== undefined) {
+    const logged = edge('logged', `${name}:v${record.version}`, context, options.run);
     await createRecordOnce(
       context.storage,
       runArtifactKeys(options.run).logged(name, record.version),
-      edge('logged', `${name}:v${record.version}`, context, options.run),
+      logged,
+      signal,
+    );
+    await createRecordOnce(
+      context.storage,
+      artifactKeys(name).loggedBy(record.version, options.run),
+      logged,
       signal,
     );
   }

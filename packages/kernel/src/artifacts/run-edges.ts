@@ -46,14 +46,12 @@ export function versionChildren(
   return referencesUnder(context, artifactKeys(name).childrenPrefix(version), signal);
 }
 
-/** Runs that used `name:v<version>` (run ids), sorted. */
-export async function versionUsers(
+/** Run ids of the edge records under `prefix` (`<pipeline>/<time id>.json`), sorted. */
+async function runsUnder(
   context: ArtifactContext,
-  name: string,
-  version: number,
+  prefix: string,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const prefix = artifactKeys(name).usedByPrefix(version);
   const runs: string[] = [];
   for await (const info of context.storage.list({
     prefix,
@@ -63,4 +61,24 @@ export async function versionUsers(
     if (rest.endsWith('.json')) runs.push(rest.slice(0, -'.json'.length));
   }
   return runs.sort();
+}
+
+/** Runs that used `name:v<version>` (run ids), sorted. */
+export function versionUsers(
+  context: ArtifactContext,
+  name: string,
+  version: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  return runsUnder(context, artifactKeys(name).usedByPrefix(version), signal);
+}
+
+/** Runs that logged `name:v<version>` (run ids), sorted: the first, and any that logged it again. */
+export function versionLoggers(
+  context: ArtifactContext,
+  name: string,
+  version: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  return runsUnder(context, artifactKeys(name).loggedByPrefix(version), signal);
 }
