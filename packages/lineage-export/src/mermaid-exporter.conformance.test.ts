@@ -1,6 +1,6 @@
 import { describeLineageExporterConformance } from '@cairn/testkit';
 import { createMermaidExporter, mermaidText } from './mermaid-exporter.js';
-import { parseMermaid } from './testing/mermaid-parser.js';
+import { mermaidLabels, parseMermaid } from './testing/mermaid-parser.js';
 
 describeLineageExporterConformance({
   name: 'mermaid',
@@ -11,5 +11,7 @@ describeLineageExporterConformance({
     validate: async (output) => {
       await parseMermaid(output);
     },
+    // Read back by Mermaid's parser and decoded as Mermaid draws it, not by our own escaping.
+    labels: mermaidLabels,
   }),
 });

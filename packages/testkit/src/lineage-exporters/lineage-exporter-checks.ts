@@ -15,8 +15,8 @@ import {
 export const largeGraphRuns = 2500;
 
 const noShows = (fixture: LineageExporterFixture) =>
-  fixture.shows === undefined
-    ? 'the fixture gives no shows() hook to find nodes in the output'
+  fixture.shows === undefined && fixture.labels === undefined
+    ? 'the fixture gives neither a shows() nor a labels() hook to find nodes in the output'
     : undefined;
 
 /** Exports, failing with the exporter's name and the graph's when it throws. */
@@ -57,16 +57,53 @@ async function validated(
   }
 }
 
-function expectShown(
+/** Runs of white space and control characters as one space: formats show them differently. */
+function normalised(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is folded.
+  return text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+/** What a node must be found by when read back: `name:v3`, or the run id. */
+function identityOf(node: LineageNode): string {
+  return node.kind === 'run' ? node.run : node.id;
+}
+
+/**
+ * Fails naming every node that `shows` does not find in the raw output, or whose id does not
+ * come back through `labels` (unless `readBack` is false).
+ */
+async function expectShown(
   fixture: LineageExporterFixture,
   output: string,
   nodes: readonly LineageNode[],
   what: string,
-): void {
-  const hidden = nodes
-    .filter((node) => !fixture.shows?.(output, node))
-    .map((node) => JSON.stringify(node.id));
-  expect(hidden, `nodes of ${what} missing from the "${fixture.exporter.name}" output`).toEqual([]);
+  readBack = true,
+): Promise<void> {
+  const name = fixture.exporter.name;
+  if (fixture.shows !== undefined) {
+    const hidden = nodes
+      .filter((node) => !fixture.shows?.(output, node))
+      .map((node) => JSON.stringify(node.id));
+    expect(hidden, `nodes of ${what} missing from the "${name}" output (shows())`).toEqual([]);
+  }
+  if (fixture.labels === undefined || !readBack) return;
+  let texts: string[];
+  try {
+    texts = (await fixture.labels(output)).map(normalised);
+  } catch (error) {
+    throw new Error(
+      `The "${name}" output for ${what} could not be read back by labels(): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const lost = nodes
+    .filter((node) => !texts.some((text) => text.includes(normalised(identityOf(node)))))
+    .map((node) => JSON.stringify(identityOf(node)));
+  if (lost.length > 0) {
+    throw new Error(
+      `nodes of ${what} missing from the "${name}" output read back by labels(): ${lost.join(', ')}. It read back ${JSON.stringify(texts.slice(0, 40))}${texts.length > 40 ? ' …' : ''}`,
+    );
+  }
 }
 
 /** The checks, in the order they run. */
@@ -110,7 +147,7 @@ export const lineageExporterChecks: readonly LineageExporterCheck[] = [
         highlight: ['eval-a-on-a:v1', 'not-in-the-graph:v1'],
       });
       await validated(fixture, output, 'a sound graph');
-      if (fixture.shows !== undefined) expectShown(fixture, output, graph.nodes, 'a sound graph');
+      await expectShown(fixture, output, graph.nodes, 'a sound graph');
     },
   },
   {
@@ -128,15 +165,20 @@ export const lineageExporterChecks: readonly LineageExporterCheck[] = [
         title: 'a "title"\nwith <tags> & %%',
       });
       await validated(fixture, output, 'hostile names');
-      if (fixture.shows !== undefined) expectShown(fixture, output, graph.nodes, 'hostile names');
+      await expectShown(fixture, output, graph.nodes, 'hostile names');
     },
   },
   {
-    title: 'shows every hostile name (needs shows())',
+    title: 'shows every hostile name (needs shows() or labels())',
     skipReason: noShows,
     async run(fixture) {
       const graph = hostileGraph();
-      expectShown(fixture, exportOf(fixture, graph, 'hostile names'), graph.nodes, 'hostile names');
+      await expectShown(
+        fixture,
+        exportOf(fixture, graph, 'hostile names'),
+        graph.nodes,
+        'hostile names',
+      );
     },
   },
   {
@@ -152,14 +194,12 @@ export const lineageExporterChecks: readonly LineageExporterCheck[] = [
       const graph = gappyGraph();
       const output = exportOf(fixture, graph, 'a graph with gaps', { highlight: ['model-b:v2'] });
       await validated(fixture, output, 'a graph with gaps');
-      if (fixture.shows !== undefined) {
-        expectShown(
-          fixture,
-          output,
-          graph.nodes.filter((node) => node.missing !== true),
-          'a graph with gaps',
-        );
-      }
+      await expectShown(
+        fixture,
+        output,
+        graph.nodes.filter((node) => node.missing !== true),
+        'a graph with gaps',
+      );
     },
   },
   {
@@ -175,7 +215,7 @@ export const lineageExporterChecks: readonly LineageExporterCheck[] = [
           graph.nodes[largeGraphRuns],
           graph.nodes.at(-1),
         ] as LineageNode[];
-        expectShown(fixture, output, sample, 'a large graph');
+        await expectShown(fixture, output, sample, 'a large graph', false);
       }
     },
   },

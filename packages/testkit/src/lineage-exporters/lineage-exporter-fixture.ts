@@ -10,6 +10,16 @@ export interface LineageExporterFixture {
    */
   shows?(output: string, node: LineageNode): boolean;
   /**
+   * Reads `output` back the way the format's own tools would (its parser, its renderer) and
+   * returns the text each node is shown with, escapes and entity codes decoded, lines joined
+   * by line breaks. With it, every artifact version's id (`name:v3`) and every run's id
+   * (`pipeline/<time id>`) must be found in one of these texts (runs of white space and control
+   * characters count as one space), so a name the exporter escaped wrongly fails even when
+   * `shows`, which searches the raw text, would find it. Not used on the large graph, where it
+   * would time the parser rather than the exporter.
+   */
+  labels?(output: string): readonly string[] | Promise<readonly string[]>;
+  /**
    * Checks that `output` is valid in the exporter's format (parse it, render it…) and throws
    * saying why when it is not. Without it, only the absence of exceptions is checked.
    */

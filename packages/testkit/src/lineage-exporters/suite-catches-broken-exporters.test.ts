@@ -1,6 +1,6 @@
 import type { LineageExporter, LineageGraph } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
-import { listExporter, listFixture } from '../testing/list-lineage-exporter.js';
+import { listExporter, listFixture, listLabels } from '../testing/list-lineage-exporter.js';
 import { lineageExporterChecks } from './lineage-exporter-checks.js';
 import type { LineageExporterCheck } from './lineage-exporter-fixture.js';
 
@@ -74,7 +74,7 @@ const breakages: {
         .filter((line) => !line.includes('run:'))
         .join('\n'),
     ),
-    failure: /nodes of a sound graph missing/,
+    failure: /nodes of a sound graph missing from the "list" output \(shows\(\)\)/,
   },
   {
     defect: 'throwing on an empty graph',
@@ -133,13 +133,30 @@ describe('the lineage-exporter suite catches broken exporters', () => {
     });
   }
 
+  it('fails "shows every hostile name…" when a name does not survive being read back by labels()', async () => {
+    const subject = check('shows every hostile name');
+    await expect(subject.run({ exporter: listExporter(), labels: listLabels })).resolves.toBe(
+      undefined,
+    );
+    // HTML escaping inside JSON: the raw text still holds each name's letters, but JSON.parse
+    // gives back `&lt;b&gt;`, so only the round trip shows the name was lost.
+    const htmlInJson = changed((_graph, text) => text.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    await expect(subject.run({ exporter: htmlInJson, labels: listLabels })).rejects.toThrow(
+      /hostile names missing from the "list" output read back by labels\(\): .*"<b>bold<\/b>:v10"/,
+    );
+    const unreadable = changed((_graph, text) => `${text}not json\n`);
+    await expect(subject.run({ exporter: unreadable, labels: listLabels })).rejects.toThrow(
+      /could not be read back by labels\(\)/,
+    );
+  });
+
   it('passes every check on the healthy exporter, and skips the shows() checks without the hook', async () => {
     for (const subject of lineageExporterChecks) {
       await expect(subject.run(listFixture()), subject.title).resolves.toBeUndefined();
     }
     const withoutShows = { exporter: listExporter() };
     expect(check('shows every hostile name').skipReason?.(withoutShows)).toContain(
-      'no shows() hook',
+      'neither a shows() nor a labels() hook',
     );
   });
 });

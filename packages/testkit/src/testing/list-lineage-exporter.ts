@@ -27,11 +27,21 @@ export function listExporter(): LineageExporter {
   };
 }
 
+/** The node ids an output of this shape holds, read back with `JSON.parse`. */
+export function listLabels(output: string): string[] {
+  return output
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => JSON.parse(line) as unknown)
+    .filter((value): value is string => typeof value === 'string');
+}
+
 /** The fixture of an exporter of this shape: nodes found by their JSON id, lines parsed as JSON. */
 export function listFixture(exporter: LineageExporter = listExporter()): LineageExporterFixture {
   return {
     exporter,
     shows: (output, node) => output.includes(`${JSON.stringify(node.id)}\n`),
+    labels: listLabels,
     validate: (output) => {
       for (const line of output.split('\n').slice(0, -1)) JSON.parse(line);
     },
