@@ -9,6 +9,9 @@ import {
 } from './testing/graphviz.js';
 import { nastyGraph, nastyNames, pipelineGraph } from './testing/lineage-graphs.js';
 
+// Also said once in the default reporter, which shows skips without their reason.
+if (!hasGraphviz) console.warn(noGraphvizReason);
+
 describe('DOT rendered by Graphviz', () => {
   it('is rendered here (CI installs graphviz)', (context) => {
     // One visible skip with the reason, rather than a suite that passes having checked nothing.
