@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   createOpenLineageExporter,
@@ -11,6 +12,10 @@ import {
   runEventSchema,
   versionFacetSchema,
 } from './testing/openlineage-spec.js';
+
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 function events(text: string): OpenLineageRunEvent[] {
   expect(text.endsWith('\n')).toBe(true);
@@ -55,7 +60,7 @@ describe('the OpenLineage exporter', () => {
         name: 'gsm8k/train.jsonl',
         facets: {
           version: {
-            _producer: 'https://github.com/cairn-dev/cairn/tree/main/packages/lineage-export',
+            _producer: `https://github.com/cairn-dev/cairn/tree/@cairn/lineage-export@${manifest.version}/packages/lineage-export`,
             _schemaURL:
               'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
             datasetVersion: 'v1',
@@ -100,6 +105,20 @@ describe('the OpenLineage exporter', () => {
     expect(list.map((event) => event.job.name)).toContain('quote"d');
     expect(list.find((event) => event.job.name === 'new\nline')?.inputs[0]?.name).toBe('new\nline');
     expect(createOpenLineageExporter().export({ nodes: [], edges: [], aliases: [] })).toBe('');
+  });
+
+  it('names this release as the producer unless told otherwise, in every event and facet', () => {
+    const producers = (text: string) =>
+      new Set([...text.matchAll(/"_?producer":"([^"]*)"/g)].map((match) => match[1]));
+    expect(producers(createOpenLineageExporter().export(pipelineGraph))).toEqual(
+      new Set([
+        `https://github.com/cairn-dev/cairn/tree/@cairn/lineage-export@${manifest.version}/packages/lineage-export`,
+      ]),
+    );
+    const own = createOpenLineageExporter({ producer: 'https://example.com/pipelines' });
+    expect(producers(own.export(pipelineGraph))).toEqual(
+      new Set(['https://example.com/pipelines']),
+    );
   });
 
   it('refuses a producer that is not a URI', () => {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseExporterOptions } from './exporter-options.js';
 import { compareText, viewOf } from './graph-view.js';
 import { deterministicRunId } from './openlineage-run-id.js';
+import { defaultProducer } from './package-version.js';
 
 /** The OpenLineage exporter's name, also its `use:` in `cairn.config.yaml`. */
 export const openLineageExporterName = 'openlineage';
@@ -32,8 +33,11 @@ export const openLineageExporterOptionsSchema = z.strictObject({
    * reference external objects use the object's (`s3://bucket`).
    */
   datasetNamespace: z.string().min(1).optional(),
-  /** The `producer` URI written in every event and facet. */
-  producer: uri.default('https://github.com/cairn-dev/cairn/tree/main/packages/lineage-export'),
+  /**
+   * The `producer` URI written in every event and facet; default this package's source at its
+   * release tag, `https://github.com/cairn-dev/cairn/tree/@cairn/lineage-export@<version>/…`.
+   */
+  producer: uri.default(defaultProducer),
 });
 /** What {@link createOpenLineageExporter} takes. */
 export type OpenLineageExporterOptions = z.input<typeof openLineageExporterOptionsSchema>;
