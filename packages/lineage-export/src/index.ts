@@ -14,6 +14,7 @@ export {
 } from './mermaid-exporter.js';
 export {
   createOpenLineageExporter,
+  externalDatasetName,
   type OpenLineageExporterOptions,
   type OpenLineageRunEvent,
   openLineageEvents,

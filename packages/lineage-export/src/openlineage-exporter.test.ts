@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   createOpenLineageExporter,
+  externalDatasetName,
   type OpenLineageRunEvent,
   openLineageSchemaUrl,
 } from './openlineage-exporter.js';
@@ -119,6 +120,29 @@ describe('the OpenLineage exporter', () => {
     expect(producers(own.export(pipelineGraph))).toEqual(
       new Set(['https://example.com/pipelines']),
     );
+  });
+
+  it('names external objects by where they live: scheme and authority, then the path', () => {
+    expect(externalDatasetName('s3://research-data/gsm8k/train.jsonl')).toEqual({
+      namespace: 's3://research-data',
+      name: 'gsm8k/train.jsonl',
+    });
+    expect(externalDatasetName('gs://bucket/a/b.parquet?generation=3')).toEqual({
+      namespace: 'gs://bucket',
+      name: 'a/b.parquet',
+    });
+    expect(externalDatasetName('hdfs://namenode:8020/warehouse/t')).toEqual({
+      namespace: 'hdfs://namenode:8020',
+      name: 'warehouse/t',
+    });
+    expect(externalDatasetName('file:///data/train.csv')).toEqual({
+      namespace: 'file',
+      name: '/data/train.csv',
+    });
+    // No path, or no scheme: the artifact keeps Cairn's own namespace and name.
+    expect(externalDatasetName('s3://bucket-only')).toBeUndefined();
+    expect(externalDatasetName('s3://bucket/')).toBeUndefined();
+    expect(externalDatasetName('data/train.csv')).toBeUndefined();
   });
 
   it('refuses a producer that is not a URI', () => {

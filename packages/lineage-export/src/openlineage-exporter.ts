@@ -72,20 +72,39 @@ const terminalEvents = {
 } as const;
 
 /**
- * Where an artifact lives, the OpenLineage way: an external object `s3://bucket/key` is
- * namespace `s3://bucket`, name `key` (any `scheme://authority/path` likewise); anything Cairn
- * stores is `datasetNamespace` and the artifact name.
+ * The namespace and name of an external object, the OpenLineage way (namespace
+ * `scheme://authority`, name the path): `s3://bucket/key` is `s3://bucket` and `key`;
+ * `file:///data/train.csv`, with no authority, is `file` and `/data/train.csv`. Undefined for
+ * anything else (no scheme, no path).
+ */
+export function externalDatasetName(
+  uri: string,
+): { readonly namespace: string; readonly name: string } | undefined {
+  const withAuthority = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]+)\/([^?#]+)/i.exec(uri);
+  if (withAuthority !== null) {
+    return { namespace: withAuthority[1] as string, name: withAuthority[2] as string };
+  }
+  const withoutAuthority = /^([a-z][a-z0-9+.-]*):\/\/(\/[^?#]+)/i.exec(uri);
+  if (withoutAuthority !== null) {
+    return { namespace: withoutAuthority[1] as string, name: withoutAuthority[2] as string };
+  }
+  return undefined;
+}
+
+/**
+ * An artifact as an OpenLineage dataset: an external object is named where it lives (see
+ * {@link externalDatasetName}); anything Cairn stores is `datasetNamespace` and the artifact
+ * name, its version number in the `version` facet.
  */
 function datasetOf(
   node: ArtifactLineageNode,
   datasetNamespace: string,
   producer: string,
 ): OpenLineageDataset {
-  const external =
-    node.uri === undefined ? undefined : /^([a-z][a-z0-9+.-]*:\/\/[^/]+)\/(.+)$/i.exec(node.uri);
+  const external = node.uri === undefined ? undefined : externalDatasetName(node.uri);
   return {
-    namespace: external?.[1] ?? datasetNamespace,
-    name: external?.[2] ?? node.name,
+    namespace: external?.namespace ?? datasetNamespace,
+    name: external?.name ?? node.name,
     facets: {
       version: {
         _producer: producer,
