@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LineageGraph } from '@cairn/kernel';
 import { describe, expect, it } from 'vitest';
 import {
   createOpenLineageExporter,
@@ -80,6 +81,53 @@ describe('the OpenLineage exporter', () => {
     expect(evalFail?.run.runId).toBe(evalStart?.run.runId);
     expect(log?.inputs.map((dataset) => dataset.name)).toEqual(['eval-ttrl-on-gsm8k']);
     expect(log?.outputs.map((dataset) => dataset.name)).toEqual(['weekly-report']);
+  });
+
+  it('keeps explicit parents a producing run did not use, in an event of their own', () => {
+    const run = 'distil/20250810T100000.000Z-eeeeee';
+    const graph: LineageGraph = {
+      nodes: [
+        { kind: 'artifact', id: 'teacher:v1', name: 'teacher', version: 1, type: 'model' },
+        { kind: 'artifact', id: 'prompts:v1', name: 'prompts', version: 1, type: 'dataset' },
+        {
+          kind: 'artifact',
+          id: 'student:v1',
+          name: 'student',
+          version: 1,
+          type: 'model',
+          createdAt: '2025-08-10T10:30:00.000Z',
+        },
+        {
+          kind: 'run',
+          id: `run:${run}`,
+          run,
+          pipeline: 'distil',
+          state: 'COMPLETED',
+          startedAt: '2025-08-10T10:00:00.000Z',
+          finishedAt: '2025-08-10T11:00:00.000Z',
+        },
+      ],
+      edges: [
+        { from: 'prompts:v1', to: `run:${run}`, kind: 'used' },
+        { from: `run:${run}`, to: 'student:v1', kind: 'produced' },
+        // prompts was used by the run and named as a parent; teacher only named as a parent.
+        { from: 'prompts:v1', to: 'student:v1', kind: 'derived' },
+        { from: 'teacher:v1', to: 'student:v1', kind: 'derived' },
+      ],
+      aliases: [],
+    };
+    const list = events(createOpenLineageExporter().export(graph));
+    checkAgainstSpec(list);
+    expect(
+      list.map(
+        (event) =>
+          `${event.eventType} ${event.job.name}: ${event.inputs.map((dataset) => dataset.name).join(',')} → ${event.outputs.map((dataset) => dataset.name).join(',')}`,
+      ),
+    ).toEqual([
+      'START distil: prompts → student',
+      'COMPLETE log/student: teacher → student',
+      'COMPLETE distil: prompts → student',
+    ]);
   });
 
   it('derives run ids as time-ordered UUIDs, the same on every export', () => {

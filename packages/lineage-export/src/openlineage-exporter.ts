@@ -1,5 +1,6 @@
 import {
   type ArtifactLineageNode,
+  type LineageEdgeKind,
   type LineageExporter,
   type LineageGraph,
   type RunLineageNode,
@@ -128,7 +129,8 @@ function timeOf(text: string | undefined): string | undefined {
  * reason) or ABORT (interrupted); RUNNING runs have START only. The job is the pipeline
  * (`namespace`, pipeline name); inputs are the artifact versions the run used, outputs those it
  * produced, each with a `version` facet (`v3`). Artifacts logged with explicit parents
- * and no run get one COMPLETE event of the job `log/<artifact name>` linking parents to child.
+ * that no run producing them used get one COMPLETE event of the job `log/<artifact name>`
+ * linking those parents to the child.
  * `runId`s are UUIDs derived from the run id and start time (the same on every export). What
  * has no time to give an event (a run whose record is missing, an artifact without
  * `createdAt`) is left out rather than given an invented one.
@@ -175,6 +177,17 @@ export function openLineageEvents(
   };
   const collect = (ids: readonly string[]) =>
     ids.map(artifact).filter((dataset): dataset is OpenLineageDataset => dataset !== undefined);
+  // Edge ends by node and kind, built once: filtering every edge per node is quadratic.
+  const into = new Map<string, string[]>();
+  const outOf = new Map<string, string[]>();
+  for (const edge of view.edges) {
+    const toKey = `${edge.to}\u0000${edge.kind}`;
+    const fromKey = `${edge.from}\u0000${edge.kind}`;
+    into.set(toKey, [...(into.get(toKey) ?? []), edge.from]);
+    outOf.set(fromKey, [...(outOf.get(fromKey) ?? []), edge.to]);
+  }
+  const sources = (id: string, kind: LineageEdgeKind) => into.get(`${id}\u0000${kind}`) ?? [];
+  const targets = (id: string, kind: LineageEdgeKind) => outOf.get(`${id}\u0000${kind}`) ?? [];
 
   for (const node of view.nodes) {
     if (node.kind !== 'run' || node.missing === true) continue;
@@ -189,16 +202,8 @@ export function openLineageEvents(
         facets: {} as Record<string, unknown>,
       },
       job: { namespace, name: run.pipeline, facets: {} },
-      inputs: collect(
-        view.edges
-          .filter((edge) => edge.to === run.id && edge.kind === 'used')
-          .map((edge) => edge.from),
-      ),
-      outputs: collect(
-        view.edges
-          .filter((edge) => edge.from === run.id && edge.kind === 'produced')
-          .map((edge) => edge.to),
-      ),
+      inputs: collect(sources(run.id, 'used')),
+      outputs: collect(targets(run.id, 'produced')),
     };
     events.push({ ...base, eventType: 'START', eventTime: started, run: { ...base.run } });
     const terminal =
@@ -224,12 +229,15 @@ export function openLineageEvents(
     });
   }
 
-  // Parents given without a run: one event of a job named for the artifact joins them.
+  // Explicit parents that no run producing the artifact used (logged without a run, or named
+  // beside one): one event of a job named for the artifact joins them, so the link is kept.
   for (const node of view.nodes) {
     if (node.kind !== 'artifact' || node.missing === true) continue;
-    const parents = view.edges.filter((edge) => edge.to === node.id && edge.kind === 'derived');
-    const madeByRun = view.edges.some((edge) => edge.to === node.id && edge.kind === 'produced');
-    if (parents.length === 0 || madeByRun) continue;
+    const usedByProducers = new Set(
+      sources(node.id, 'produced').flatMap((run) => sources(run, 'used')),
+    );
+    const parents = sources(node.id, 'derived').filter((parent) => !usedByProducers.has(parent));
+    if (parents.length === 0) continue;
     const time = timeOf(node.createdAt);
     if (time === undefined) continue;
     events.push({
@@ -239,7 +247,7 @@ export function openLineageEvents(
       schemaURL: openLineageSchemaUrl,
       run: { runId: deterministicRunId(node.id, Date.parse(time)), facets: {} },
       job: { namespace, name: `log/${node.name}`, facets: {} },
-      inputs: collect(parents.map((edge) => edge.from)),
+      inputs: collect(parents),
       outputs: collect([node.id]),
     });
   }
