@@ -180,11 +180,14 @@ export function openLineageEvents(
   // Edge ends by node and kind, built once: filtering every edge per node is quadratic.
   const into = new Map<string, string[]>();
   const outOf = new Map<string, string[]>();
+  const append = (map: Map<string, string[]>, key: string, id: string) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [id]);
+    else list.push(id);
+  };
   for (const edge of view.edges) {
-    const toKey = `${edge.to}\u0000${edge.kind}`;
-    const fromKey = `${edge.from}\u0000${edge.kind}`;
-    into.set(toKey, [...(into.get(toKey) ?? []), edge.from]);
-    outOf.set(fromKey, [...(outOf.get(fromKey) ?? []), edge.to]);
+    append(into, `${edge.to}\u0000${edge.kind}`, edge.from);
+    append(outOf, `${edge.from}\u0000${edge.kind}`, edge.to);
   }
   const sources = (id: string, kind: LineageEdgeKind) => into.get(`${id}\u0000${kind}`) ?? [];
   const targets = (id: string, kind: LineageEdgeKind) => outOf.get(`${id}\u0000${kind}`) ?? [];
