@@ -138,7 +138,9 @@ export function createMermaidExporter(options: MermaidExporterOptions = {}): Lin
       lines.push(`flowchart ${settings.direction}`);
       const classes = new Map<string, string[]>();
       const addClass = (name: string, id: string) => {
-        classes.set(name, [...(classes.get(name) ?? []), id]);
+        const members = classes.get(name);
+        if (members === undefined) classes.set(name, [id]);
+        else members.push(id);
       };
       for (const node of view.nodes) {
         const id = ids.get(node.id) as string;
