@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nastyGraph, pipelineGraph } from './testing/lineage-graphs.js';
+import { nastyGraph, pipelineGraph, pipelineRuns } from './testing/lineage-graphs.js';
 import { createTreeExporter } from './tree-exporter.js';
 
 describe('the tree exporter', () => {
@@ -48,6 +48,39 @@ describe('the tree exporter', () => {
     );
     expect(() => createTreeExporter({ depth: 0 })).toThrow(
       /tree exporter's options are not valid: depth/,
+    );
+  });
+
+  it('with runs inline, shows versions only, each beside the run that produced it', () => {
+    const inline = createTreeExporter({ runs: 'inline' });
+    expect(inline.export(pipelineGraph, { highlight: ['eval-ttrl-on-gsm8k:v1'] })).toBe(
+      [
+        'eval-ttrl-on-gsm8k:v1 (evaluation) ← run eval/20250810T160000.000Z-dddddd (failed)',
+        '├── Parents',
+        '│   ├── dataset-gsm8k:v1 (dataset [latest])',
+        '│   └── model-ttrl:v1 (model [best, latest]) ← run ttrl/20250810T140000.000Z-cccccc (completed)',
+        '│       └── model-rft:v1 (model) ← run rft/20250810T120000.000Z-bbbbbb (completed)',
+        '│           └── model-sft:v1 (model) ← run sft/20250810T100000.000Z-aaaaaa (completed)',
+        '│               └── dataset-gsm8k:v1 (dataset [latest]) (shown above)',
+        '└── Children',
+        '    └── weekly-report:v1 (report)',
+        '',
+      ].join('\n'),
+    );
+    // A run that produced nothing is still shown, as a child of what it used; a run drawn
+    // around has its inputs as parents and its outputs as children.
+    const hostile = inline.export(nastyGraph);
+    expect(hostile).toContain('%%comment:v9 (%%comment)\n└── run %%comment/t8 (running)\n');
+    expect(hostile).toContain('│   ├── back\\slash:v2 (back\\slash) ↺ cycle');
+    const around = inline.export(pipelineGraph, { highlight: [`run:${pipelineRuns.rft}`] });
+    expect(around.split('\n').slice(0, 4)).toEqual([
+      'run rft/20250810T120000.000Z-bbbbbb (completed)',
+      '├── Parents',
+      '│   └── model-sft:v1 (model) ← run sft/20250810T100000.000Z-aaaaaa (completed)',
+      '│       └── dataset-gsm8k:v1 (dataset [latest])',
+    ]);
+    expect(around).toContain(
+      '└── Children\n    └── model-rft:v1 (model) ← run rft/20250810T120000.000Z-bbbbbb (completed)\n',
     );
   });
 

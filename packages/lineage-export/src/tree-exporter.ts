@@ -7,13 +7,13 @@ import type {
 import { z } from 'zod';
 import { parseExporterOptions } from './exporter-options.js';
 import {
-  compareText,
   detailOf,
   type GraphView,
   replaceControlCharacters,
   titleOf,
   viewOf,
 } from './graph-view.js';
+import { type TreeNeighbours, type TreeRuns, treeNeighbours } from './tree-neighbours.js';
 
 /** The tree exporter's name. */
 export const treeExporterName = 'tree';
@@ -28,6 +28,12 @@ export const treeExporterOptionsSchema = z.strictObject({
   depth: z.number().int().positive().default(64),
   /** Draw branches with ASCII (`|--`, `` `-- ``) instead of box-drawing characters. */
   ascii: z.boolean().default(false),
+  /**
+   * `nodes` (default): runs are levels of their own between what they used and what they
+   * produced. `inline`: only artifact versions are levels, each followed by the runs that
+   * produced it (`model-ttrl:v1 (model) ← run ttrl/… (completed)`), half as deep.
+   */
+  runs: z.enum(['nodes', 'inline']).default('nodes'),
 });
 /** What {@link createTreeExporter} takes. */
 export type TreeExporterOptions = z.input<typeof treeExporterOptionsSchema>;
@@ -40,30 +46,20 @@ function lineOf(node: LineageNode): string {
   return replaceControlCharacters(`${titleOf(node)} (${detailOf(node)})`, ' ');
 }
 
-interface TreeWriter {
+interface TreeWriter extends TreeNeighbours {
   readonly view: GraphView;
   readonly branches: typeof unicodeBranches;
   readonly depth: number;
   readonly lines: string[];
-  /** Parents and children of each node, sorted, built once. */
-  readonly up: ReadonlyMap<string, readonly string[]>;
-  readonly down: ReadonlyMap<string, readonly string[]>;
 }
 
-function neighbourMaps(view: GraphView): Pick<TreeWriter, 'up' | 'down'> {
-  const up = new Map<string, string[]>();
-  const down = new Map<string, string[]>();
-  const add = (map: Map<string, string[]>, key: string, value: string) => {
-    const list = map.get(key) ?? [];
-    if (!list.includes(value)) list.push(value);
-    map.set(key, list);
-  };
-  for (const edge of view.edges) {
-    add(up, edge.to, edge.from);
-    add(down, edge.from, edge.to);
-  }
-  for (const list of [...up.values(), ...down.values()]) list.sort(compareText);
-  return { up, down };
+/** A node's line, with runs inline followed by the runs that produced it. */
+function lineWithRuns(writer: TreeWriter, node: LineageNode): string {
+  const runs = (writer.producers.get(node.id) ?? []).map((id) => {
+    const run = writer.view.byId.get(id) as LineageNode;
+    return lineOf(run);
+  });
+  return runs.length === 0 ? lineOf(node) : `${lineOf(node)} ← ${runs.join(', ')}`;
 }
 
 /** A node whose branch is being written: its neighbours and how far through them. */
@@ -116,11 +112,11 @@ function writeBranch(
     }
     const further = neighbours.get(other) ?? [];
     if (frame.level >= writer.depth) {
-      writer.lines.push(`${branch}${lineOf(node)}${further.length > 0 ? ' …' : ''}`);
+      writer.lines.push(`${branch}${lineWithRuns(writer, node)}${further.length > 0 ? ' …' : ''}`);
       continue;
     }
     written.add(other);
-    writer.lines.push(`${branch}${lineOf(node)}`);
+    writer.lines.push(`${branch}${lineWithRuns(writer, node)}`);
     path.add(other);
     stack.push({
       id: other,
@@ -135,7 +131,8 @@ function writeBranch(
 /**
  * A text tree for terminals: for each highlighted node (or, with none, each node nothing
  * points at), its `Parents` (what it came from) and `Children` (what was made from it), to
- * `depth` levels. Cycles are marked `↺ cycle` and never followed twice.
+ * `depth` levels. Cycles are marked `↺ cycle` and never followed twice. With `runs: 'inline'`
+ * runs are not levels but follow the versions they produced (`… ← run ttrl/… (completed)`).
  *
  * ```
  * eval-ttrl-on-gsm8k:v1 (evaluation [latest])
@@ -163,7 +160,7 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
         branches,
         depth: settings.depth,
         lines: [],
-        ...neighbourMaps(view),
+        ...treeNeighbours(view, settings.runs as TreeRuns),
       };
       if (exportOptions.title !== undefined) {
         writer.lines.push(replaceControlCharacters(exportOptions.title, ' '), '');
@@ -171,7 +168,7 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
       const highlighted = (exportOptions.highlight ?? []).filter((id) => view.byId.has(id));
       if (highlighted.length > 0) {
         for (const id of highlighted) {
-          writer.lines.push(lineOf(view.byId.get(id) as LineageNode));
+          writer.lines.push(lineWithRuns(writer, view.byId.get(id) as LineageNode));
           for (const [heading, direction, last] of [
             ['Parents', 'up', false],
             ['Children', 'down', true],
@@ -186,16 +183,23 @@ export function createTreeExporter(options: TreeExporterOptions = {}): LineageEx
         }
       } else {
         // A forest from the roots; nodes only reachable inside a cycle start trees of their own.
+        // Runs shown beside what they produced are not trees of their own.
         const written = new Set<string>();
-        const hasParent = new Set(view.edges.map((edge) => edge.to));
+        const hasParent = (id: string) => (writer.up.get(id) ?? []).length > 0;
+        const drawn = view.nodes.filter(
+          (node) =>
+            settings.runs === 'nodes' ||
+            node.kind !== 'run' ||
+            (writer.down.get(node.id) ?? []).length === 0,
+        );
         const starts = [
-          ...view.nodes.filter((node) => !hasParent.has(node.id)),
-          ...view.nodes.filter((node) => hasParent.has(node.id)),
+          ...drawn.filter((node) => !hasParent(node.id)),
+          ...drawn.filter((node) => hasParent(node.id)),
         ];
         for (const node of starts) {
           if (written.has(node.id)) continue;
           written.add(node.id);
-          writer.lines.push(lineOf(node));
+          writer.lines.push(lineWithRuns(writer, node));
           writeBranch(writer, node.id, 'down', '', written);
         }
       }
