@@ -24,6 +24,13 @@ export {
   type LlmErrorClass,
   llmCallError,
 } from './llm-errors.js';
+export {
+  type ArchivedFetchOptions,
+  archivedFetch,
+  summariseCompletion,
+  summariseCompletionStream,
+} from './openai-compatible.js';
 export { costOf, defaultPrices, type ModelPrice, priceOf } from './price-table.js';
 export { requestHash } from './request-hash.js';
+export type { LlmStreamCallOptions, LlmStreamCallResult } from './stream-call.js';
 export { type ArchiveVerification, verifyArchive } from './verify-archive.js';

@@ -18,27 +18,13 @@ import {
 } from './archive-options.js';
 import { type ArchiveStats, FailureWatch, StatsKeeper } from './archive-stats.js';
 import { type ArchiveRepair, ArchiveWriter } from './archive-writer.js';
+import type { CallContext, StoredResponse } from './call-context.js';
 import type { LlmAnswer, LlmCallOptions, LlmCallResult } from './llm-call.js';
 import { classifyLlmError, classifyLlmRetry, httpStatusOf } from './llm-errors.js';
 import { costOf } from './price-table.js';
 import { requestHash } from './request-hash.js';
+import { type LlmStreamCallOptions, type LlmStreamCallResult, streamCall } from './stream-call.js';
 import { type ArchiveVerification, verifyArchive } from './verify-archive.js';
-
-/** The response object of one attempt, as stored (content-keyed). */
-interface StoredResponse {
-  readonly format: 'cairn.llm-response/v1';
-  readonly call: string;
-  readonly attempt: number;
-  readonly model: string;
-  readonly request: unknown;
-  readonly status: ArchiveEntry['status'];
-  readonly answer?: LlmAnswer;
-  readonly error?: {
-    readonly class: string;
-    readonly message: string;
-    readonly httpStatus?: number;
-  };
-}
 
 /** A run's LLM archive: record calls, replay answered ones, report stats. */
 export interface LlmArchive {
@@ -58,6 +44,12 @@ export interface LlmArchive {
    *   `RETRIES_EXHAUSTED` listing every model's failure.
    */
   call(options: LlmCallOptions): Promise<LlmCallResult>;
+  /**
+   * Streams an LLM call through the archive: opening the stream is retried and falls back like
+   * `call`; the stream ends for the caller only once the answer is recorded, and a cancelled
+   * stream is recorded with its partial text. Replayed from the archive like `call`.
+   */
+  callStream(options: LlmStreamCallOptions): Promise<LlmStreamCallResult>;
   /** Stats of the run and per model. */
   stats(): ArchiveStats;
   /** Checks the archive end to end (see `verifyArchive`). */
@@ -131,9 +123,7 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
     hash: string,
     callId: string,
   ) => {
-    const stored = JSON.parse(
-      await readFile(join(writer.folder, entry.response), 'utf8'),
-    ) as StoredResponse;
+    const stored = await context.readResponse(entry);
     const answer = stored.answer as LlmAnswer;
     const replayed = await record(
       {
@@ -165,6 +155,20 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
       seq: replayed.seq,
       requestHash: hash,
     } satisfies LlmCallResult;
+  };
+
+  const context: CallContext = {
+    runId,
+    folder: writer.folder,
+    clock,
+    prices: settings.prices,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    retry: options.retry,
+    replaying,
+    answered: (hash) => answered.get(hash),
+    record,
+    readResponse: async (entry) =>
+      JSON.parse(await readFile(join(writer.folder, entry.response), 'utf8')) as StoredResponse,
   };
 
   return {
@@ -295,6 +299,7 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
       return outcome.value;
     },
 
+    callStream: (streamOptions) => streamCall(context, streamOptions),
     stats: () => stats.snapshot(),
     verify: () => verifyArchive(settings.directory, runId),
     close: () => writer.close(),
