@@ -15,6 +15,7 @@ export type {
 } from './archive-stats.js';
 export { type ArchiveRepair, ArchiveWriter } from './archive-writer.js';
 export { type Durability, durabilityLevels, durabilitySchema } from './durability.js';
+export { extractJson, parseJsonAnswer } from './extract-json.js';
 export { type LlmArchive, openLlmArchive } from './llm-archive.js';
 export type { LlmAnswer, LlmAttempt, LlmCallOptions, LlmCallResult } from './llm-call.js';
 export {

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import {
   CairnError,
   type FallbackCandidate,
+  isCairnError,
   retryWithFallback,
   scrubErrorText,
   silentLogger,
   systemClock,
 } from '@cairn/kernel';
+import type { z } from 'zod';
 import type { ArchiveEntry } from './archive-entry.js';
 import {
   type ArchiveRun,
@@ -19,8 +21,9 @@ import {
 import { type ArchiveStats, FailureWatch, StatsKeeper } from './archive-stats.js';
 import { type ArchiveRepair, ArchiveWriter } from './archive-writer.js';
 import type { CallContext, StoredResponse } from './call-context.js';
+import { parseJsonAnswer } from './extract-json.js';
 import type { LlmAnswer, LlmCallOptions, LlmCallResult } from './llm-call.js';
-import { classifyLlmError, classifyLlmRetry, httpStatusOf } from './llm-errors.js';
+import { classifyLlmError, classifyLlmRetry, httpStatusOf, llmCallError } from './llm-errors.js';
 import { costOf } from './price-table.js';
 import { requestHash } from './request-hash.js';
 import { type LlmStreamCallOptions, type LlmStreamCallResult, streamCall } from './stream-call.js';
@@ -44,6 +47,14 @@ export interface LlmArchive {
    *   `RETRIES_EXHAUSTED` listing every model's failure.
    */
   call(options: LlmCallOptions): Promise<LlmCallResult>;
+  /**
+   * A call whose answer must hold JSON matching `schema` (in a code fence or amid prose is
+   * fine): an answer that does not is recorded as a failed attempt, its raw text kept, and
+   * asked again under the retry policy. Returns the parsed value with the call's result.
+   */
+  callJson<Schema extends z.ZodType>(
+    options: Omit<LlmCallOptions, 'accept'> & { readonly schema: Schema },
+  ): Promise<LlmCallResult & { readonly value: z.output<Schema> }>;
   /**
    * Streams an LLM call through the archive: opening the stream is retried and falls back like
    * `call`; the stream ends for the caller only once the answer is recorded, and a cancelled
@@ -171,7 +182,7 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
       JSON.parse(await readFile(join(writer.folder, entry.response), 'utf8')) as StoredResponse,
   };
 
-  return {
+  const archive: LlmArchive = {
     run: runId,
     folder: writer.folder,
     replaying,
@@ -254,6 +265,41 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
           const served = answer.servedModel ?? model;
           const promptTokens = answer.promptTokens ?? null;
           const completionTokens = answer.completionTokens ?? null;
+          const cost = costOf(served, promptTokens, completionTokens, settings.prices);
+          if (call.accept !== undefined) {
+            try {
+              await call.accept(answer);
+            } catch (rejection) {
+              // A rejected answer was paid for: its tokens, cost and text are kept with the failure.
+              const error = rejectedAnswerError(served, rejection);
+              const errorClass = classifyLlmError(error);
+              const message = scrubErrorText(error.message);
+              await record(
+                {
+                  ...base,
+                  at: new Date(clock.now()).toISOString(),
+                  servedModel: served,
+                  promptTokens,
+                  completionTokens,
+                  cost,
+                  latencyMs: Math.max(0, clock.now() - started),
+                  status: 'error',
+                  errorClass,
+                },
+                {
+                  format: 'cairn.llm-response/v1',
+                  call: callId,
+                  attempt,
+                  model,
+                  request: call.request,
+                  status: 'error',
+                  answer,
+                  error: { class: errorClass, message },
+                },
+              );
+              throw error;
+            }
+          }
           const entry = await record(
             {
               ...base,
@@ -261,7 +307,7 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
               servedModel: served,
               promptTokens,
               completionTokens,
-              cost: costOf(served, promptTokens, completionTokens, settings.prices),
+              cost,
               latencyMs: Math.max(0, clock.now() - started),
               ...(answer.timeToFirstTokenMs === undefined
                 ? {}
@@ -299,11 +345,34 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
       return outcome.value;
     },
 
+    async callJson(jsonOptions) {
+      const { schema, ...callOptions } = jsonOptions;
+      const result = await archive.call({
+        ...callOptions,
+        accept: (answer: LlmAnswer) => {
+          parseJsonAnswer(answer.text, schema);
+        },
+      });
+      return { ...result, value: parseJsonAnswer(result.text, schema) };
+    },
+
     callStream: (streamOptions) => streamCall(context, streamOptions),
     stats: () => stats.snapshot(),
     verify: () => verifyArchive(settings.directory, runId),
     close: () => writer.close(),
   };
+  return archive;
+}
+
+/** The error of an answer `accept` rejected: retryable `InvalidResponse` unless it says otherwise. */
+function rejectedAnswerError(model: string, rejection: unknown): CairnError {
+  if (isCairnError(rejection)) return rejection;
+  return llmCallError({
+    model,
+    errorClass: 'InvalidResponse',
+    message: `the answer was rejected: ${rejection instanceof Error ? rejection.message : String(rejection)}`,
+    cause: rejection,
+  });
 }
 
 /**

@@ -41,6 +41,12 @@ export interface LlmCallOptions {
   readonly request: unknown;
   /** One attempt: ask `model`; throw on failure (an HTTP error with `status` is classified). */
   readonly invoke: (attempt: LlmAttempt) => Promise<LlmAnswer>;
+  /**
+   * Checks an answer before it is accepted (e.g. that it holds valid JSON); throwing rejects it:
+   * the attempt is recorded as failed with its answer, tokens and cost kept, and the call tries
+   * again (an `InvalidResponse`, retried, unless the error is a CairnError that says otherwise).
+   */
+  readonly accept?: (answer: LlmAnswer) => void | Promise<void>;
   /** The pipeline step, for the record. */
   readonly step?: string;
   /** The item of a mapped step, for the record. */
