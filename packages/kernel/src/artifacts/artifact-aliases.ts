@@ -1,5 +1,6 @@
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
 import type { LineageAlias } from '../lineage/lineage-graph.js';
+import { latestVersion } from '../versions/latest-version.js';
 import { type ArtifactContext, contentionDelay, isoNow } from './artifact-context.js';
 import { readJsonRecord, serialiseRecord } from './artifact-json.js';
 import { artifactKeys } from './artifact-layout.js';
@@ -116,7 +117,10 @@ export async function readAlias(
   return record?.value.version;
 }
 
-/** Every alias of artifact `name`, sorted by alias. */
+/**
+ * Every alias of artifact `name`, sorted by alias; `latest` is the highest version (the alias
+ * file may lag behind a logger that failed after creating its version).
+ */
 export async function listAliases(
   context: ArtifactContext,
   name: string,
@@ -138,6 +142,18 @@ export async function listAliases(
     if (record !== undefined) {
       aliases.push({ name, alias: record.value.alias, version: record.value.version });
     }
+  }
+  const highest = await latestVersion(
+    context.storage,
+    keys.folder,
+    signal === undefined ? {} : { signal },
+  );
+  const latest = aliases.find((alias) => alias.alias === 'latest');
+  if (highest !== undefined && latest?.version !== highest.version) {
+    const others = aliases.filter((alias) => alias.alias !== 'latest');
+    return [...others, { name, alias: 'latest', version: highest.version }].sort((left, right) =>
+      left.alias < right.alias ? -1 : left.alias > right.alias ? 1 : 0,
+    );
   }
   return aliases;
 }

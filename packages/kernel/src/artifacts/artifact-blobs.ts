@@ -70,7 +70,14 @@ async function putBlob(
 ): Promise<void> {
   const key = blobKey(blob.sha256);
   const existing = await storage.head(key);
-  if (existing !== undefined && existing.size === blob.size) return;
+  if (existing !== undefined && existing.size === blob.size) {
+    // Trusted only once its bytes are known to be right: the backend's digest, else read back.
+    const stored =
+      existing.sha256 ??
+      (await digestOf((await storage.get(key, signal === undefined ? {} : { signal })).body))
+        .sha256;
+    if (stored === blob.sha256) return;
+  }
   try {
     await storage.put(key, body(), {
       // A blob of the wrong size is damaged: replace it; otherwise never overwrite.
@@ -97,11 +104,12 @@ async function putBlob(
     (await storage.get(key, signal === undefined ? {} : { signal })).body,
   );
   if (readBack.sha256 === blob.sha256 && readBack.size === blob.size) return;
-  await storage.delete(key).catch(() => undefined);
+  // Not deleted: another logger may have stored (and verified) the same bytes meanwhile; the
+  // next log of this content finds the blob damaged and replaces it by compare-and-swap.
   throw new CairnError({
     code: 'CORRUPT_DATA',
     backend: 'artifacts',
-    message: `The storage did not keep ${what} faithfully: ${blob.size} bytes with SHA-256 ${blob.sha256} were written to "${key}", ${readBack.size} bytes with SHA-256 ${readBack.sha256} came back. The copy was deleted and nothing was logged; check the backend, then log again.`,
+    message: `The storage did not keep ${what} faithfully: ${blob.size} bytes with SHA-256 ${blob.sha256} were written to "${key}", ${readBack.size} bytes with SHA-256 ${readBack.sha256} came back. Nothing was logged; check the backend, then log again.`,
     details: { key, expected: blob, actual: readBack },
   });
 }

@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { findJsonProblem } from '../checkpoints/json-value.js';
 import { CairnError } from '../errors/cairn-error.js';
@@ -126,11 +127,19 @@ export async function prepareContent(
           { directory },
         );
       }
+      const collisions = files.length - new Set(files.map((file) => file.normalize('NFC'))).size;
+      if (collisions > 0) {
+        throw invalidArtifactOptions(
+          `The directory "${directory}" holds ${collisions} file name(s) that differ only in Unicode normalisation (NFC vs NFD); one artifact path cannot hold both. Rename them.`,
+          { directory },
+        );
+      }
       const entries: ManifestEntry[] = new Array(files.length);
       await runBounded(files.length, directoryConcurrency, async (position) => {
         const file = files[position] as string;
         entries[position] = {
-          path: relative(directory, file).split(sep).join('/'),
+          // NFC: the same name typed on macOS (NFD) and Linux is the same path, the same digest.
+          path: relative(directory, file).split(sep).join('/').normalize('NFC'),
           ...(await storeFileBlob(storage, file, signal)),
         };
       });
@@ -153,19 +162,45 @@ export async function prepareContent(
       return {
         source,
         manifest,
-        ...(references.length === 1 ? { uri: (references[0] as ArtifactReference).uri } : {}),
+        ...(entries.length === 1 && 'uri' in (entries[0] as ManifestEntry)
+          ? { uri: (entries[0] as { uri: string }).uri }
+          : {}),
       };
     }
   }
 }
 
-function checkReference(reference: ArtifactReference): ManifestEntry {
-  const { uri, etag, size } = reference ?? ({} as ArtifactReference);
-  if (typeof uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/i.test(uri)) {
+/**
+ * The URI of a reference without what must never be stored: credentials are refused, and the
+ * query and fragment (a presigned URL's signature, a token) are dropped — the object is named
+ * by its scheme, host and path, its version by the etag.
+ */
+function storableUri(uri: unknown): string {
+  let parsed: URL | undefined;
+  try {
+    parsed =
+      typeof uri === 'string' && /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(uri)
+        ? new URL(uri)
+        : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined) {
     throw invalidArtifactOptions(
-      `The artifact reference URI ${JSON.stringify(uri)} is not a URI; give one like "s3://bucket/data/train.parquet".`,
+      'An artifact reference URI is not a URI; give one like "s3://bucket/data/train.parquet".',
     );
   }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw invalidArtifactOptions(
+      `The reference to ${parsed.protocol}//${parsed.host}${parsed.pathname} holds credentials in its URI; give the URI without them (credentials belong in the storage configuration, never in records).`,
+    );
+  }
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+
+function checkReference(reference: ArtifactReference): ManifestEntry {
+  const { etag, size } = reference ?? ({} as ArtifactReference);
+  const uri = storableUri(reference?.uri);
   if (typeof etag !== 'string' || etag === '') {
     throw invalidArtifactOptions(
       `The reference to "${uri}" has no etag; give the object's etag (or version id) so a changed object is told apart.`,
@@ -176,7 +211,7 @@ function checkReference(reference: ArtifactReference): ManifestEntry {
       `The reference to "${uri}" has size ${String(size)}; give its size in bytes (a whole number).`,
     );
   }
-  const path = reference.path ?? uri.replace(/\/+$/, '').split('/').pop() ?? uri;
+  const path = (reference.path ?? uri.replace(/\/+$/, '').split('/').pop() ?? uri).normalize('NFC');
   if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw invalidArtifactOptions(
       `The reference to "${uri}" has the path ${JSON.stringify(path)}; give a relative path without empty, "." or ".." parts.`,
@@ -189,9 +224,9 @@ async function requireKind(path: string, kind: 'file' | 'directory'): Promise<vo
   if (typeof path !== 'string' || path === '') {
     throw invalidArtifactOptions(`The artifact ${kind} path is empty; give the path of a ${kind}.`);
   }
-  let stats: Awaited<ReturnType<typeof lstat>>;
+  let stats: Awaited<ReturnType<typeof stat>>;
   try {
-    stats = await lstat(path);
+    stats = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CairnError({
@@ -212,19 +247,50 @@ async function requireKind(path: string, kind: 'file' | 'directory'): Promise<vo
 }
 
 /**
- * Every regular file below `directory`, sorted. Symbolic links are skipped: following them
- * could leave the directory or loop, and their targets are not part of its content.
+ * Every regular file below `directory`, sorted. Symbolic links are followed (model snapshots
+ * keep their weights as links into a blob folder), each folder once by its real path, so a
+ * link loop ends; a link that leads nowhere is an error naming it.
  */
 async function listFiles(directory: string): Promise<string[]> {
   const files: string[] = [];
+  const visited = new Set<string>();
   const pending = [directory];
   while (pending.length > 0) {
     const folder = pending.pop() as string;
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const real = await realpath(folder);
+    if (visited.has(real)) continue;
+    visited.add(real);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true, encoding: 'utf8' });
+    } catch (error) {
+      throw unreadable(folder, error);
+    }
+    for (const entry of entries) {
       const path = join(folder, entry.name);
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile()) files.push(path);
+      const kind = entry.isSymbolicLink() ? await targetKind(path) : entry;
+      if (kind.isDirectory()) pending.push(path);
+      else if (kind.isFile()) files.push(path);
     }
   }
   return files.sort(comparePaths);
+}
+
+async function targetKind(link: string) {
+  try {
+    return await stat(link);
+  } catch (error) {
+    throw unreadable(link, error);
+  }
+}
+
+function unreadable(path: string, error: unknown): CairnError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new CairnError({
+    code: code === 'ENOENT' ? 'NOT_FOUND' : 'PERMANENT_IO',
+    backend: 'artifacts',
+    message: `Cannot read "${path}" while logging a directory (${code === 'ENOENT' ? 'a link that leads nowhere' : (code ?? String(error))}); nothing was logged. Fix or remove it.`,
+    cause: error,
+    details: { path },
+  });
 }

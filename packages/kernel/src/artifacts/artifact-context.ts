@@ -10,8 +10,6 @@ export interface ArtifactContext {
   readonly logger: Logger;
   /** Time for records and for waits while racing other writers. */
   readonly clock: Clock;
-  /** How long another logger's unsettled digest claim is waited for before it is taken over. */
-  readonly claimTimeoutMs: number;
   /** Randomness for jittered waits (tests seed it). */
   readonly random: () => number;
 }

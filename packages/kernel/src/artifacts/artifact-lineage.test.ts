@@ -206,3 +206,22 @@ describe('lineage of content logged again', () => {
     });
   });
 });
+
+describe('a run that reads back what it logged', () => {
+  it('is not its own ancestor: no false cycle, and later outputs do not list it as an input', async () => {
+    const storage = createMemoryStorage();
+    const run = await startRun({ ...quietRunOptions(storage), pipeline: 'train' });
+    const artifacts = createArtifactStore({ storage, run });
+    await artifacts.log({ name: 'weekly', type: 'report', value: 'early' });
+    await artifacts.log({ name: 'dataset-x', type: 'dataset', value: [1, 2] });
+    await artifacts.use('dataset-x');
+    const model = await artifacts.log({ name: 'model-a', type: 'model', value: 'weights' });
+    await run.finish('COMPLETED');
+    expect(model.record.inputs).toEqual([]);
+    const graph = await createArtifactStore({ storage }).lineage();
+    expect(validateLineage(graph)).toEqual([]);
+    expect(lineageAncestors(graph, 'weekly:v1').map(({ node }) => node.id)).toEqual([
+      `run:${run.id}`,
+    ]);
+  });
+});

@@ -240,3 +240,71 @@ describe('logging artifacts', () => {
     expect(error.code).toBe('UNSUPPORTED');
   });
 });
+
+describe('content from the real world', () => {
+  it('follows symbolic links (model snapshots), ends link loops, and names a dangling link', async () => {
+    const { symlink } = await import('node:fs/promises');
+    const snapshot = join(directory, 'snapshot');
+    await mkdir(join(directory, 'blobs'), { recursive: true });
+    await mkdir(snapshot, { recursive: true });
+    await writeFile(join(directory, 'blobs', 'abc'), 'weights');
+    await writeFile(join(snapshot, 'README.md'), 'readme');
+    await symlink(join(directory, 'blobs', 'abc'), join(snapshot, 'model.safetensors'));
+    await symlink(snapshot, join(snapshot, 'loop'));
+    const artifacts = createArtifactStore({ storage: createMemoryStorage() });
+    const logged = await artifacts.log({ name: 'model-hf', type: 'model', directory: snapshot });
+    expect((await (await artifacts.get(logged.reference)).manifest()).map((entry) => entry.path)).toEqual([
+      'README.md',
+      'model.safetensors',
+    ]);
+    expect((await artifacts.log({ name: 'model-one', type: 'model', file: join(snapshot, 'model.safetensors') })).created).toBe(true);
+    await symlink(join(directory, 'nowhere'), join(snapshot, 'broken'));
+    const error = await rejection(artifacts.log({ name: 'model-hf', type: 'model', directory: snapshot }));
+    expect(error.message).toContain('a link that leads nowhere');
+  });
+
+  it('gives the same digest to a path in NFC and in NFD', async () => {
+    const artifacts = createArtifactStore({ storage: createMemoryStorage() });
+    const digests: string[] = [];
+    for (const [index, form] of (['NFC', 'NFD'] as const).entries()) {
+      const folder = join(directory, `form-${index}`);
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'café.txt'.normalize(form)), 'same bytes');
+      digests.push((await artifacts.log({ name: 'dataset-u', type: 'dataset', directory: folder })).digest);
+    }
+    expect(digests[0]).toBe(digests[1]);
+  });
+
+  it('never stores credentials or signatures of a reference URI', async () => {
+    const storage = createMemoryStorage();
+    const artifacts = createArtifactStore({ storage });
+    const presigned =
+      'https://bucket.s3.amazonaws.com/data/x.parquet?X-Amz-Credential=AKIAEXAMPLE%2F20250810&X-Amz-Signature=deadbeefcafe';
+    const logged = await artifacts.log({ name: 'dataset-p', type: 'dataset', reference: { uri: presigned, etag: 'e1', size: 10 } });
+    const version = await artifacts.get(logged.reference);
+    expect(version.uri).toBe('https://bucket.s3.amazonaws.com/data/x.parquet');
+    expect(await version.manifest()).toEqual([
+      { path: 'x.parquet', uri: 'https://bucket.s3.amazonaws.com/data/x.parquet', etag: 'e1', size: 10 },
+    ]);
+    for await (const info of storage.list({ prefix: '' })) {
+      expect(await text((await storage.get(info.key)).body), info.key).not.toContain('X-Amz-Signature');
+    }
+    const withPassword = await rejection(
+      artifacts.log({ name: 'dataset-p', type: 'dataset', reference: { uri: 'https://user:hunter2@host/x', etag: 'e', size: 1 } }),
+    );
+    expect(withPassword.message).toContain('holds credentials');
+    expect(withPassword.message).not.toContain('hunter2');
+  });
+
+  it('replaces a damaged blob of the right size instead of trusting it', async () => {
+    const storage = createMemoryStorage();
+    const artifacts = createArtifactStore({ storage });
+    const file = join(directory, 'weights.bin');
+    await writeFile(file, 'the real weights');
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update('the real weights').digest('hex');
+    await storage.put(blobKey(sha256), 'the evil weights');
+    const logged = await artifacts.log({ name: 'model-a', type: 'model', file });
+    expect(await text(await (await artifacts.get(logged.reference)).open())).toBe('the real weights');
+  });
+});

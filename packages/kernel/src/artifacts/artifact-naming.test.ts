@@ -75,7 +75,7 @@ describe('artifact naming conventions', () => {
     ).toBeUndefined();
     expect(() =>
       resolveArtifactNaming({ rules: [{ type: 'x', pattern: '(', convention: 'x' }] }),
-    ).toThrow('not a regular expression');
+    ).toThrow('expected a regular expression');
     expect(() => resolveArtifactNaming({ mode: 'strict' } as never)).toThrow('"mode"');
 
     const warnings: string[] = [];
@@ -100,6 +100,19 @@ describe('artifact naming conventions', () => {
     const strict = createArtifactStore({ storage: createMemoryStorage() });
     expect((await rejection(strict.log({ name: 'gsm8k', type: 'dataset', value: 1 }))).code).toBe(
       'INVALID_OPTIONS',
+    );
+  });
+});
+
+describe('suggestions and naming options', () => {
+  it('suggests only names the rule accepts, and refuses a relaxed type that has no convention', () => {
+    expect(refusal('val_loss_metrics', 'metrics')).toContain('"val_loss_metrics_1"');
+    expect(refusal('val_loss_metrics_1', 'metrics')).toBe('accepted');
+    const long = refusal('x'.repeat(100), 'dataset');
+    expect(long).toContain('does not follow the convention dataset-<name>');
+    expect(long).not.toContain('for example');
+    expect(() => resolveArtifactNaming({ relax: ['datset'] })).toThrow(
+      'names the type "datset", which has no built-in convention',
     );
   });
 });

@@ -56,7 +56,7 @@ export const defaultArtifactNamingRules: Readonly<Record<string, ArtifactNamingR
     },
   },
   metrics: {
-    pattern: /^[A-Za-z0-9][A-Za-z0-9-]*_metrics_[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*?_metrics_[A-Za-z0-9][A-Za-z0-9_.-]*$/,
     convention: '<stage>_metrics_<id>',
     suggest: (name) => {
       const parts = core(name).split(/[-_]?metrics[-_]?/);
@@ -80,7 +80,17 @@ export const artifactNamingRuleConfigSchema = z
     /** The artifact type the rule is for. */
     type: z.string().regex(namePattern, 'expected a type name: letters, digits, "_", "-", "."'),
     /** A regular expression the whole name must match (anchors are added). */
-    pattern: z.string().min(1),
+    pattern: z
+      .string()
+      .min(1)
+      .refine((pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected a regular expression (JavaScript syntax, without slashes)'),
     /** The convention as people write it, shown in errors, e.g. `prompt-<name>`. */
     convention: z.string().min(1),
   })
@@ -128,7 +138,16 @@ export function resolveArtifactNaming(options: ArtifactNamingOptions = {}): Arti
     });
   }
   const rules = new Map(Object.entries(defaultArtifactNamingRules));
-  for (const type of parsed.data.relax) rules.delete(type);
+  for (const type of parsed.data.relax) {
+    if (!rules.has(type)) {
+      throw new CairnError({
+        code: 'INVALID_OPTIONS',
+        backend: 'artifacts',
+        message: `Artifact naming "relax" names the type "${type}", which has no built-in convention; the types with one are ${[...rules.keys()].join(', ')}.`,
+      });
+    }
+    rules.delete(type);
+  }
   for (const rule of parsed.data.rules) {
     let pattern: RegExp;
     try {
@@ -188,7 +207,12 @@ export function checkArtifactName(
   }
   const rule = naming.rules.get(type);
   if (naming.mode === 'off' || rule === undefined || rule.pattern.test(name)) return undefined;
-  const suggestion = rule.suggest(name);
+  // A suggestion is only offered when it would itself be accepted.
+  const suggested = rule.suggest(name);
+  const suggestion =
+    keyProblem(suggested) === undefined && rule.pattern.test(suggested)
+      ? suggested
+      : rule.convention;
   const message = `The ${type} artifact name "${name}" does not follow the convention ${rule.convention}${suggestion !== rule.convention ? `; for example "${suggestion}"` : ''}. Rename it, or relax the rule for this project (artifacts.naming.relax: [${type}] or mode: warn).`;
   if (naming.mode === 'warn') return message;
   throw new CairnError({

@@ -70,28 +70,31 @@ describe('artifact loggers racing', () => {
     expect(await store(storage, 1).versions('dataset-x')).toHaveLength(1);
   });
 
-  it('takes over the claim of a logger that died before creating its version', async () => {
+  it('completes the intent of a logger that died before creating its version', async () => {
     const storage = createMemoryStorage();
-    const clock = { ...turnClock, now: () => Date.parse('2026-01-01T00:10:00Z') };
-    const artifacts = createArtifactStore({ storage, clock, claimTimeoutMs: 60_000 });
-    // Learn the digest the content gets, then fake a dead logger's claim on it.
     const probe = await createArtifactStore({ storage: createMemoryStorage() }).log({
       name: 'dataset-x',
       type: 'dataset',
       value: 'content',
     });
-    const hex = probe.digest.slice('sha256:'.length);
+    // A dead logger's claim: version 1 was meant for this content, and never written.
     await storage.put(
-      artifactKeys('dataset-x').digest(hex),
+      artifactKeys('dataset-x').digest(probe.digest.slice('sha256:'.length)),
       serialiseRecord({
         format: 'cairn.artifact-digest/v1',
         digest: probe.digest,
+        intent: 1,
         writer: 'dead-writer',
         claimedAt: '2026-01-01T00:00:00Z',
       }),
     );
-    const logged = await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'content' });
-    expect(logged).toMatchObject({ version: 1, created: true });
+    const artifacts = store(storage, 1);
+    expect(
+      await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'content' }),
+    ).toMatchObject({
+      version: 1,
+      created: true,
+    });
     expect(
       await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'content' }),
     ).toMatchObject({
@@ -100,77 +103,94 @@ describe('artifact loggers racing', () => {
     });
   });
 
-  it('settles the claim of a logger that died after creating its version instead of making another', async () => {
+  it('moves the intent when other content took its number, and never duplicates', async () => {
     const storage = createMemoryStorage();
-    const first = createArtifactStore({ storage });
-    const logged = await first.log({ name: 'dataset-x', type: 'dataset', value: 'content' });
-    // Rewind the claim to unsettled, as if its logger had died right after creating v1.
-    const hex = logged.digest.slice('sha256:'.length);
-    await storage.put(
-      artifactKeys('dataset-x').digest(hex),
-      serialiseRecord({
-        format: 'cairn.artifact-digest/v1',
-        digest: logged.digest,
-        writer: logged.record.writer,
-        claimedAt: '2000-01-01T00:00:00Z',
-      }),
-    );
-    const again = await createArtifactStore({ storage, claimTimeoutMs: 1000 }).log({
+    const artifacts = store(storage, 1);
+    const probe = await createArtifactStore({ storage: createMemoryStorage() }).log({
       name: 'dataset-x',
       type: 'dataset',
-      value: 'content',
+      value: 'mine',
     });
-    expect(again).toMatchObject({ version: 1, created: false });
-    expect(await first.versions('dataset-x')).toHaveLength(1);
+    await storage.put(
+      artifactKeys('dataset-x').digest(probe.digest.slice('sha256:'.length)),
+      serialiseRecord({
+        format: 'cairn.artifact-digest/v1',
+        digest: probe.digest,
+        intent: 1,
+        writer: 'dead-writer',
+        claimedAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+    // Someone else's content took version 1 (and 2) meanwhile.
+    await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'theirs' });
+    await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'theirs too' });
+    const mine = await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'mine' });
+    expect(mine).toMatchObject({ version: 3, created: true });
+    expect(await (await artifacts.get('dataset-x:v3')).value()).toBe('mine');
+    expect(
+      (await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'mine' })).version,
+    ).toBe(3);
   });
 
-  it('waits for a live logger’s unsettled claim rather than duplicating its content', async () => {
+  it('gives a slow logger and a fast one of identical content one version, whatever their clocks', async () => {
     const storage = createMemoryStorage();
-    let releaseVersion: () => void = () => undefined;
-    const versionHeld = new Promise<void>((resolve) => {
-      releaseVersion = resolve;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
     });
     let holding = true;
-    // The first logger's version record is delayed until the second logger has had to wait.
+    // The slow logger's version write stalls (a paused process) while the fast one logs.
     const slow: Storage = {
       ...storage,
       put: async (key, body, options) => {
         if (holding && key === versionKey(artifactKeys('dataset-x').folder, 1)) {
           holding = false;
-          await versionHeld;
+          await held;
         }
         return storage.put(key, body, options);
       },
     };
-    let waits = 0;
-    const counting: Clock = {
-      now: () => Date.now(),
-      sleep: async () => {
-        waits += 1;
-        if (waits === 3) releaseVersion();
-        await new Promise((resolve) => setImmediate(resolve));
-      },
-    };
+    const skewed: Clock = { now: () => Date.now() + 3 * 60_000, sleep: turnClock.sleep };
     const slowLogger = createArtifactStore({ storage: slow }).log({
       name: 'dataset-x',
       type: 'dataset',
-      value: 'content',
+      value: 'same',
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const waiting = createArtifactStore({ storage, clock: counting }).log({
+    const fast = await createArtifactStore({ storage, clock: skewed }).log({
       name: 'dataset-x',
       type: 'dataset',
-      value: 'content',
+      value: 'same',
     });
-    const [first, second] = await Promise.all([slowLogger, waiting]);
-    expect(first).toMatchObject({ version: 1, created: true });
-    expect(second).toMatchObject({ version: 1, created: false });
-    expect(waits).toBeGreaterThanOrEqual(3);
+    release();
+    const late = await slowLogger;
+    expect([fast.version, late.version]).toEqual([1, 1]);
+    expect([fast.created, late.created].sort()).toEqual([false, true]);
+    expect(await store(storage, 1).versions('dataset-x')).toHaveLength(1);
+  });
+
+  it('finds its own version when the answer to its write was lost', async () => {
+    const inner = createMemoryStorage();
+    let lost = false;
+    const storage: Storage = {
+      ...inner,
+      put: async (key, body, options) => {
+        const info = await inner.put(key, body, options);
+        if (!lost && key === versionKey(artifactKeys('dataset-x').folder, 1)) {
+          lost = true;
+          throw new CairnError({ code: 'TRANSIENT_IO', message: 'timed out after committing' });
+        }
+        return info;
+      },
+    };
+    const logged = await store(storage, 1).log({ name: 'dataset-x', type: 'dataset', value: 'x' });
+    expect(logged).toMatchObject({ version: 1, created: true });
+    expect(await store(inner, 2).versions('dataset-x')).toHaveLength(1);
   });
 });
 
-describe('a logger that fails after claiming its content', () => {
-  it('releases the claim, so logging the same content again does not wait for the claim timeout', async () => {
+describe('a logger that fails around its commit', () => {
+  it('leaves a claim the next log of the same content completes at once', async () => {
     const inner = createMemoryStorage();
     let failVersion = true;
     const storage: Storage = {
@@ -198,5 +218,64 @@ describe('a logger that fails after claiming its content', () => {
     const retried = await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 'x' });
     expect(retried).toMatchObject({ version: 1, created: true });
     expect(waits).toBe(0);
+  });
+});
+
+describe('bookkeeping after the commit', () => {
+  it('logs a failure to move latest instead of failing, and the bare name still finds the newest version', async () => {
+    const inner = createMemoryStorage();
+    let failLatest = true;
+    const storage: Storage = {
+      ...inner,
+      put: async (key, body, options) => {
+        if (failLatest && key === artifactKeys('dataset-x').alias('latest')) {
+          failLatest = false;
+          throw new CairnError({ code: 'TRANSIENT_IO', message: 'the alias write timed out' });
+        }
+        return inner.put(key, body, options);
+      },
+    };
+    const warnings: string[] = [];
+    const logger = {
+      warn: (_fields: unknown, message: string) => warnings.push(message),
+      info: () => undefined,
+      debug: () => undefined,
+      error: () => undefined,
+      trace: () => undefined,
+      fatal: () => undefined,
+      child: () => logger,
+    };
+    const artifacts = createArtifactStore({ storage, logger: logger as never });
+    expect((await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 1 })).version).toBe(1);
+    expect(warnings[0]).toContain('writing the latest alias failed');
+    expect((await artifacts.use('dataset-x')).version).toBe(1);
+    expect(await artifacts.aliases('dataset-x')).toEqual([
+      { name: 'dataset-x', alias: 'latest', version: 1 },
+    ]);
+  });
+
+  it('writes the edges to its parents on a later log when the first log failed to', async () => {
+    const inner = createMemoryStorage();
+    let failChild = true;
+    const storage: Storage = {
+      ...inner,
+      put: async (key, body, options) => {
+        if (failChild && key.includes('/children/')) {
+          failChild = false;
+          throw new CairnError({ code: 'TRANSIENT_IO', message: 'the edge write timed out' });
+        }
+        return inner.put(key, body, options);
+      },
+    };
+    const artifacts = createArtifactStore({ storage });
+    await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 1 });
+    await artifacts.log({ name: 'model-a', type: 'model', value: 2, parents: ['dataset-x'] });
+    expect(
+      (await artifacts.lineage({ around: 'dataset-x:v1' })).nodes.map((node) => node.id),
+    ).toEqual(['dataset-x:v1']);
+    await artifacts.log({ name: 'model-a', type: 'model', value: 2, parents: ['dataset-x'] });
+    expect(
+      (await artifacts.lineage({ around: 'dataset-x:v1' })).nodes.map((node) => node.id),
+    ).toEqual(['dataset-x:v1', 'model-a:v1']);
   });
 });

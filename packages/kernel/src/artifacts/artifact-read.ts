@@ -2,7 +2,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import {
+  pipeline as pipelineCallback,
+  type Readable,
+  Transform,
+  type TransformCallback,
+} from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CairnError } from '../errors/cairn-error.js';
 import { readAll } from '../storage/body.js';
@@ -114,8 +119,10 @@ export async function openArtifactFile(
     signal === undefined ? {} : { signal },
   );
   const verifier = new BlobVerifier(entry, `"${reference}" file "${entry.path}"`);
-  body.on('error', (error) => verifier.destroy(error));
-  return body.pipe(verifier);
+  // pipeline, not pipe: a reader that stops early destroys the storage stream too (no socket
+  // or file handle left open), and a storage error reaches the reader.
+  pipelineCallback(body, verifier, () => undefined);
+  return verifier;
 }
 
 /**

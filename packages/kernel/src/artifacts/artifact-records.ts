@@ -61,16 +61,21 @@ export const artifactAliasRecordSchema = z.object({
 export type ArtifactAliasRecord = z.infer<typeof artifactAliasRecordSchema>;
 
 /**
- * A digest claim (`artifacts/<name>/digests/<hex>.json`): created before a version is
- * allocated, so two loggers of the same content make one version; `version` is filled in once
- * the version exists.
+ * A digest claim (`artifacts/<name>/digests/<hex>.json`): the version number the content is to
+ * get (`intent`), so every logger of the same content creates that one version (see
+ * `commitVersion`). Moved by compare-and-swap when other content took the number first.
  */
 export const artifactDigestClaimSchema = z.object({
+  /** Format tag and version. */
   format: z.literal('cairn.artifact-digest/v1'),
+  /** The content digest, `sha256:<hex>`. */
   digest: z.string(),
+  /** The version number the content is to get. */
+  intent: z.number().int().positive(),
+  /** The writer token of the logger that set the intent (for diagnosis). */
   writer: z.string(),
+  /** When the intent was set. */
   claimedAt: timestamp,
-  version: z.number().int().positive().optional(),
 });
 /** A digest claim. */
 export type ArtifactDigestClaim = z.infer<typeof artifactDigestClaimSchema>;

@@ -1,7 +1,7 @@
 import { closestMatch } from '../config/closest-match.js';
 import { CairnError } from '../errors/cairn-error.js';
 import type { Storage } from '../storage/storage.js';
-import { listVersions } from '../versions/latest-version.js';
+import { latestVersion, listVersions } from '../versions/latest-version.js';
 import { versionKey } from '../versions/version-keys.js';
 import { listAliases, readAlias } from './artifact-aliases.js';
 import type { ArtifactContext } from './artifact-context.js';
@@ -87,8 +87,19 @@ export async function resolveArtifactVersion(
   signal?: AbortSignal,
 ): Promise<VersionRecord> {
   const parsed = parseArtifactReference(reference);
+  // `latest` is the highest version record, not only what the alias file says: a logger that
+  // failed after creating its version (or crashed) may have left the alias behind.
   const version =
-    parsed.version ?? (await readAlias(context, parsed.name, parsed.alias as string, signal));
+    parsed.version ??
+    (parsed.alias === 'latest'
+      ? (
+          await latestVersion(
+            context.storage,
+            artifactKeys(parsed.name).folder,
+            signal === undefined ? {} : { signal },
+          )
+        )?.version
+      : await readAlias(context, parsed.name, parsed.alias as string, signal));
   if (version !== undefined) {
     const record = await readVersionRecord(context, parsed.name, version, signal);
     if (record !== undefined) return record;

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { CairnError } from '../errors/cairn-error.js';
 import type { JournalEvent } from '../journal/journal-events.js';
 import type { LineageAlias, LineageGraph } from '../lineage/lineage-graph.js';
@@ -52,11 +51,6 @@ export interface ArtifactStoreOptions {
   readonly clock?: Clock;
   /** Randomness for jittered waits. */
   readonly random?: () => number;
-  /**
-   * How long another logger's unsettled claim on the same content is waited for before it is
-   * presumed dead and taken over; default 120,000 ms.
-   */
-  readonly claimTimeoutMs?: number;
 }
 
 /** Options for {@link ArtifactStore.setAlias}. */
@@ -132,7 +126,7 @@ function emit(run: ArtifactRun | undefined, name: string, data: Record<string, u
 /**
  * Opens the artifact store on a storage: log, use, alias and trace versioned artifacts.
  *
- * @throws CairnError `INVALID_OPTIONS` for bad options (naming rules, claim timeout, run id).
+ * @throws CairnError `INVALID_OPTIONS` for bad options (naming rules, run id).
  *
  * @example
  * const artifacts = createArtifactStore({ storage, run: run.id });
@@ -141,14 +135,6 @@ function emit(run: ArtifactRun | undefined, name: string, data: Record<string, u
  * console.log(model.reference, model.created ? 'new' : 'unchanged');
  */
 export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStore {
-  const claimTimeoutMs = options.claimTimeoutMs ?? 120_000;
-  if (!Number.isSafeInteger(claimTimeoutMs) || claimTimeoutMs < 1) {
-    throw new CairnError({
-      code: 'INVALID_OPTIONS',
-      backend: 'artifacts',
-      message: `claimTimeoutMs is ${String(options.claimTimeoutMs)}; give a whole number of milliseconds, at least 1 (default 120000).`,
-    });
-  }
   const defaultRun = options.run;
   runIdOf(defaultRun);
   const context: ArtifactContext = {
@@ -156,7 +142,6 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
     naming: resolveArtifactNaming(options.naming),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
-    claimTimeoutMs,
     random: options.random ?? Math.random,
   };
 
@@ -184,7 +169,9 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
       const run = useOptions.run ?? defaultRun;
       const runId = runIdOf(run);
       const record = await resolveArtifactVersion(context, reference, useOptions.signal);
-      if (runId !== undefined) {
+      // A run reading back what it logged itself is not an input of the run: recording it would
+      // make the run its own ancestor.
+      if (runId !== undefined && record.run !== runId) {
         const edge = artifactEdge('used', `${record.name}:v${record.version}`, context, runId);
         // The run's side first: a run's inputs are what its later artifacts list as parents.
         await createRecordOnce(
@@ -278,5 +265,3 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
   };
   return store;
 }
-
-export type { Readable };

@@ -1,182 +1,140 @@
+import { randomUUID } from 'node:crypto';
 import { CairnError, isCairnError } from '../errors/cairn-error.js';
+import { refuseWithoutConditionalWrites } from '../versions/create-version.js';
+import { findHighestVersion } from '../versions/latest-version.js';
 import { versionKey } from '../versions/version-keys.js';
 import { type ArtifactContext, contentionDelay, isoNow } from './artifact-context.js';
 import { readJsonRecord, serialiseRecord } from './artifact-json.js';
 import { artifactKeys } from './artifact-layout.js';
-import { type ArtifactDigestClaim, artifactDigestClaimSchema } from './artifact-records.js';
-import { readVersionRecord, versionNumbers } from './artifact-versions.js';
+import type { ArtifactVersionRecord } from './artifact-records.js';
+import { artifactDigestClaimSchema } from './artifact-records.js';
+import { readVersionRecord } from './artifact-versions.js';
 
-/** The outcome of claiming a digest: this logger makes the version, or one already has. */
-export type DigestClaim =
-  | { readonly won: true; readonly etag: string; readonly claim: ArtifactDigestClaim }
-  | { readonly won: false; readonly version: number };
+/** Rounds of the protocol before giving up: each lost round means another writer progressed. */
+const maxRounds = 200;
+
+/** The version holding some content: its number, and whether this call created it. */
+export interface CommittedVersion {
+  readonly version: number;
+  readonly created: boolean;
+}
 
 /**
- * Claims the content digest `hex` of artifact `name` before a version is allocated, so that
- * loggers of the same content, racing or not, end up with one version:
+ * Creates the version of `record`'s content, or finds the one that already holds it, so that
+ * loggers of identical content — racing, slow, crashed or retrying — end up with one version,
+ * without locks, clocks or waiting for each other:
  *
- * 1. create `digests/<hex>.json` (create-only) with this writer's token: won, go and create the
- *    version, then settle the claim with its number;
- * 2. the claim exists and names a version that exists: that version is the answer;
- * 3. it is unsettled (another logger is creating the version): wait for it. A claim older than
- *    `claimTimeoutMs` belongs to a logger that died: if its version was created (a record
- *    carries its token), settle the claim with it; otherwise take the claim over by
- *    compare-and-swap (exactly one waiter wins) and create the version.
+ * 1. The content's claim (`digests/<hex>.json`, created once) names the version number it is
+ *    meant to get (`intent`): the highest version plus one when it is first claimed.
+ * 2. Every logger of the content creates exactly `v<intent>` (create only if absent). One put
+ *    wins; the others find `v<intent>` holding the same digest and return it (`created: false`).
+ * 3. When `v<intent>` holds other content (its number was taken meanwhile), the claim's intent
+ *    moves past the highest version by compare-and-swap, and the round repeats.
+ *
+ * A logger that crashes anywhere leaves either nothing, a claim whose intent the next logger
+ * completes, or the version itself (found by digest). A put whose answer was lost is found on
+ * the next round (the record carries this call's writer token: `created: true`).
+ *
+ * @throws CairnError `RETRIES_EXHAUSTED` after {@link maxRounds} lost rounds; `ABORTED`;
+ *   storage errors that are not transient.
  */
-export async function claimDigest(
+export async function commitVersion(
   context: ArtifactContext,
-  name: string,
-  hex: string,
-  writer: string,
+  record: ArtifactVersionRecord,
   signal?: AbortSignal,
-): Promise<DigestClaim> {
-  const key = artifactKeys(name).digest(hex);
+): Promise<CommittedVersion> {
+  const name = record.name;
+  const hex = record.digest.slice('sha256:'.length);
+  const keys = artifactKeys(name);
+  refuseWithoutConditionalWrites(context.storage, keys.folder);
+  const claimKey = keys.digest(hex);
+  const body = serialiseRecord(record);
   const storage = context.storage;
-  const put = async (
-    condition: { ifNoneMatch: '*' } | { ifMatch: string },
-  ): Promise<DigestClaim | undefined> => {
-    const claim: ArtifactDigestClaim = {
-      format: 'cairn.artifact-digest/v1',
-      digest: `sha256:${hex}`,
-      writer,
-      claimedAt: isoNow(context),
-    };
+  const signalOption = signal === undefined ? {} : { signal };
+  const wait = async (round: number) => {
     try {
-      const info = await storage.put(key, serialiseRecord(claim), {
-        ...condition,
-        contentType: 'application/json',
-        ...(signal === undefined ? {} : { signal }),
-      });
-      return { won: true, etag: info.etag, claim };
-    } catch (error) {
-      if (isCairnError(error, 'PRECONDITION_FAILED')) return undefined;
-      throw error;
-    }
-  };
-  for (let attempt = 1; ; attempt += 1) {
-    if (signal?.aborted) throw aborted(name, signal);
-    const created = await put({ ifNoneMatch: '*' });
-    if (created !== undefined) return created;
-    const current = await readJsonRecord(storage, key, artifactDigestClaimSchema, signal);
-    if (current === undefined) continue;
-    const settled = current.value.version;
-    if (settled !== undefined) {
-      if ((await storage.head(versionKey(artifactKeys(name).folder, settled))) !== undefined) {
-        return { won: false, version: settled };
-      }
-      // The version it names is gone (deleted by hand): the content is new again.
-      const taken = await put({ ifMatch: current.etag });
-      if (taken !== undefined) return taken;
-      continue;
-    }
-    const age = context.clock.now() - Date.parse(current.value.claimedAt);
-    if (age >= context.claimTimeoutMs) {
-      const made = await findVersionOfWriter(context, name, current.value.writer, signal);
-      if (made !== undefined) {
-        await settleDigestClaim(context, name, hex, current.etag, current.value, made);
-        return { won: false, version: made };
-      }
-      context.logger.warn(
-        { artifact: name, digest: hex, claimedAt: current.value.claimedAt },
-        'taking over a digest claim whose logger stopped before creating its version',
-      );
-      const taken = await put({ ifMatch: current.etag });
-      if (taken !== undefined) return taken;
-      continue;
-    }
-    try {
-      await context.clock.sleep(Math.max(10, contentionDelay(context, attempt)), signal);
+      await context.clock.sleep(contentionDelay(context, round), signal);
     } catch {
       throw aborted(name, signal);
     }
-  }
-}
-
-/**
- * Records in the claim which version holds the content. Losing this race (the claim was taken
- * over meanwhile) is logged, not thrown: the version exists either way.
- */
-export async function settleDigestClaim(
-  context: ArtifactContext,
-  name: string,
-  hex: string,
-  etag: string,
-  claim: ArtifactDigestClaim,
-  version: number,
-): Promise<void> {
-  try {
-    await context.storage.put(
-      artifactKeys(name).digest(hex),
-      serialiseRecord({ ...claim, version } satisfies ArtifactDigestClaim),
-      { ifMatch: etag, contentType: 'application/json' },
-    );
-  } catch (error) {
-    if (!isCairnError(error, 'PRECONDITION_FAILED')) throw error;
-    context.logger.warn(
-      { artifact: name, digest: hex, version },
-      'a digest claim changed before it could be settled; logging this content again may make another version',
-    );
-  }
-}
-
-/**
- * Gives up a claim whose logger failed to create its version: settles it when the version was
- * created after all (a put whose answer was lost), deletes it otherwise, so the next logger of
- * the content does not wait out the claim timeout. Never throws: the caller is already failing,
- * and an unreleased claim is taken over later anyway.
- */
-export async function releaseDigestClaim(
-  context: ArtifactContext,
-  name: string,
-  hex: string,
-  etag: string,
-  claim: ArtifactDigestClaim,
-): Promise<void> {
-  try {
-    const made = await findVersionOfWriter(context, name, claim.writer, undefined);
-    if (made !== undefined) {
-      await settleDigestClaim(context, name, hex, etag, claim, made);
-      return;
+  };
+  const writeClaim = async (
+    intent: number,
+    condition: { ifNoneMatch: '*' } | { ifMatch: string },
+  ) => {
+    try {
+      await storage.put(
+        claimKey,
+        serialiseRecord({
+          format: 'cairn.artifact-digest/v1',
+          digest: record.digest,
+          intent,
+          writer: record.writer,
+          claimedAt: isoNow(context),
+        }),
+        { ...condition, contentType: 'application/json', ...signalOption },
+      );
+      return true;
+    } catch (error) {
+      if (isCairnError(error, 'PRECONDITION_FAILED')) return false;
+      throw error;
     }
-    const current = await readJsonRecord(
-      context.storage,
-      artifactKeys(name).digest(hex),
-      artifactDigestClaimSchema,
-    );
-    // Only our own unsettled claim is removed; one taken over since belongs to another logger.
-    if (current?.etag === etag) await context.storage.delete(artifactKeys(name).digest(hex));
-  } catch (error) {
-    context.logger.warn(
-      {
-        artifact: name,
-        digest: hex,
-        error: error instanceof Error ? error.message : String(error),
-      },
-      'could not release a digest claim after a failed log; the next logger of this content waits for its timeout',
-    );
+  };
+
+  for (let round = 1; round <= maxRounds; round += 1) {
+    if (signal?.aborted) throw aborted(name, signal);
+    const claim = await readJsonRecord(storage, claimKey, artifactDigestClaimSchema, signal);
+    if (claim === undefined) {
+      const highest = await findHighestVersion(storage, keys.folder, 0, signal);
+      // Losing this race only means another logger of the same content claimed it first.
+      await writeClaim(highest + 1, { ifNoneMatch: '*' });
+      continue;
+    }
+    const intent = claim.value.intent;
+    try {
+      await storage.put(versionKey(keys.folder, intent), body, {
+        ifNoneMatch: '*',
+        contentType: 'application/json',
+        ...signalOption,
+      });
+      return { version: intent, created: true };
+    } catch (error) {
+      if (isCairnError(error, 'ABORTED') || signal?.aborted) throw aborted(name, signal, error);
+      if (!isCairnError(error, 'PRECONDITION_FAILED')) {
+        if (!(isCairnError(error) && error.retryable)) throw error;
+        // The put may have landed with its answer lost: the next round finds out.
+        await wait(round);
+        continue;
+      }
+    }
+    const holder = await readVersionRecord(context, name, intent, signal);
+    if (holder === undefined) continue;
+    if (holder.digest === record.digest) {
+      return { version: intent, created: holder.writer === record.writer };
+    }
+    // Other content took the number: move the intent past the highest version.
+    const highest = await findHighestVersion(storage, keys.folder, intent, signal);
+    await writeClaim(highest + 1, { ifMatch: claim.etag });
+    await wait(round);
   }
+  throw new CairnError({
+    code: 'RETRIES_EXHAUSTED',
+    backend: 'artifacts',
+    message: `Could not create a version of "${name}": other writers took the number ${maxRounds} times in a row. Log it again when fewer writers log "${name}" at once.`,
+    details: { name, digest: record.digest },
+  });
 }
 
-/** The version whose record carries `writer`, newest first, or undefined. */
-async function findVersionOfWriter(
-  context: ArtifactContext,
-  name: string,
-  writer: string,
-  signal: AbortSignal | undefined,
-): Promise<number | undefined> {
-  const numbers = await versionNumbers(context, name, signal);
-  for (let index = numbers.length - 1; index >= 0; index -= 1) {
-    const record = await readVersionRecord(context, name, numbers[index] as number, signal);
-    if (record?.writer === writer) return record.version;
-  }
-  return undefined;
-}
-
-function aborted(name: string, signal: AbortSignal | undefined): CairnError {
+function aborted(name: string, signal: AbortSignal | undefined, cause?: unknown): CairnError {
   return new CairnError({
     code: 'ABORTED',
     backend: 'artifacts',
-    message: `Logging artifact "${name}" was cancelled; no version was created.`,
-    cause: signal?.reason,
+    message: `Logging artifact "${name}" was cancelled. A version may have been created if the write had already reached the storage; logging the same content again finds it instead of making another.`,
+    cause: cause ?? signal?.reason,
   });
+}
+
+/** A fresh writer token: recognises this call's own version record. */
+export function newWriterToken(): string {
+  return randomUUID();
 }

@@ -256,6 +256,7 @@ class LineageLoader {
         // The run's inputs as it logged this version: kept even if its edge records are lost.
         for (const input of record.inputs) {
           this.edges.set(`${input}\u0000${run}\u0000used`, { from: input, to: run, kind: 'used' });
+          await this.node(input);
         }
       }
       for (const parent of record.parents) add(parent, id, 'derived');

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { findJsonProblem } from '../checkpoints/json-value.js';
 import type { ArtifactType } from '../lineage/lineage-graph.js';
 import { parseRunId } from '../naming/layout.js';
-import { createVersion } from '../versions/create-version.js';
 import { advanceLatest, moveAlias } from './artifact-aliases.js';
 import { storeBytesBlob } from './artifact-blobs.js';
 import {
@@ -11,7 +9,7 @@ import {
   prepareContent,
 } from './artifact-content.js';
 import { type ArtifactContext, isoNow } from './artifact-context.js';
-import { createRecordOnce, serialiseRecord } from './artifact-json.js';
+import { createRecordOnce } from './artifact-json.js';
 import { artifactKeys, runArtifactKeys } from './artifact-layout.js';
 import { canonicalManifest } from './artifact-manifest.js';
 import { addArtifactMetadata } from './artifact-metadata.js';
@@ -19,7 +17,7 @@ import { checkArtifactName } from './artifact-naming.js';
 import type { ArtifactEdgeRecord, ArtifactVersionRecord } from './artifact-records.js';
 import { validateAliasName } from './artifact-reference.js';
 import { resolveArtifactVersion, type VersionRecord } from './artifact-versions.js';
-import { claimDigest, releaseDigestClaim, settleDigestClaim } from './digest-claim.js';
+import { commitVersion, newWriterToken } from './digest-claim.js';
 import { runInputs } from './run-edges.js';
 
 /** What to log besides the content. */
@@ -82,8 +80,9 @@ export function checkMetadata(metadata: unknown): Record<string, unknown> {
  * Logs an artifact version: stores its content, and creates version `n+1` unless identical
  * content was logged before (then that version is returned, `created: false`). Steps, in an
  * order that leaves nothing half-visible: content blobs and the manifest (content-addressed,
- * harmless if orphaned) → digest claim → version record (create-only: the commit) → edges →
- * `latest` and the given aliases.
+ * harmless if orphaned) → the version record, created through the content's digest claim (the
+ * commit; see `commitVersion`) → edges and `latest` (bookkeeping, redone by a later log of the
+ * same content, logged when it fails) → the given aliases.
  *
  * @throws CairnError `INVALID_OPTIONS` (bad name, type, content, metadata, alias, run id);
  *   `NOT_FOUND` (a parent that does not exist, a missing file); `CORRUPT_DATA` (a file changed
@@ -120,87 +119,69 @@ export async function logArtifact(
     signal,
   );
   const digest = `sha256:${manifestBlob.sha256}`;
-  const writer = randomUUID();
-  const claim = await claimDigest(context, name, manifestBlob.sha256, writer, signal);
+  const stored: ArtifactVersionRecord = {
+    format: 'cairn.artifact/v1',
+    name,
+    type,
+    digest,
+    source: content.source,
+    files: content.manifest.entries.length,
+    size: content.manifest.entries.reduce((total, entry) => total + entry.size, 0),
+    ...(content.uri === undefined ? {} : { uri: content.uri }),
+    createdAt: isoNow(context),
+    ...(options.run === undefined ? {} : { run: options.run }),
+    parents: [...new Set(parents)].sort(),
+    inputs,
+    metadata,
+    writer: newWriterToken(),
+  };
+  const committed = await commitVersion(context, stored, signal);
 
   let record: VersionRecord;
-  if (claim.won) {
-    const stored: ArtifactVersionRecord = {
-      format: 'cairn.artifact/v1',
-      name,
-      type,
-      digest,
-      source: content.source,
-      files: content.manifest.entries.length,
-      size: content.manifest.entries.reduce((total, entry) => total + entry.size, 0),
-      ...(content.uri === undefined ? {} : { uri: content.uri }),
-      createdAt: isoNow(context),
-      ...(options.run === undefined ? {} : { run: options.run }),
-      parents: [...new Set(parents)].sort(),
-      inputs,
-      metadata,
-      writer,
-    };
-    let created: Awaited<ReturnType<typeof createVersion>>;
-    try {
-      created = await createVersion(context.storage, {
-        prefix: artifactKeys(name).folder,
-        body: serialiseRecord(stored),
-        contentType: 'application/json',
-        retry: { clock: context.clock, random: context.random },
-        ...(signal === undefined ? {} : { signal }),
-      });
-    } catch (error) {
-      // Left unsettled, the claim would make the next logger of this content wait out the
-      // claim timeout: release it (or settle it, if the failed call created the version).
-      await releaseDigestClaim(context, name, manifestBlob.sha256, claim.etag, claim.claim);
-      throw error;
-    }
-    record = { ...stored, version: created.version };
-    await settleDigestClaim(
-      context,
-      name,
-      manifestBlob.sha256,
-      claim.etag,
-      claim.claim,
-      created.version,
-    );
-    await writeChildEdges(context, record);
+  if (committed.created) {
+    record = { ...stored, version: committed.version };
   } else {
-    const existing = await resolveArtifactVersion(context, `${name}:v${claim.version}`, signal);
-    if (existing.type !== type) {
+    record = await resolveArtifactVersion(context, `${name}:v${committed.version}`, signal);
+    if (record.type !== type) {
       context.logger.warn(
-        { artifact: name, version: existing.version, type, existingType: existing.type },
+        { artifact: name, version: record.version, type, existingType: record.type },
         'identical content was logged before with another type; the existing version keeps its type',
       );
     }
-    record = existing;
     if (Object.keys(metadata).length > 0) {
       await addArtifactMetadata(context, name, record.version, metadata, signal);
     }
   }
-  if (options.run !== undefined) {
-    const logged = edge('logged', `${name}:v${record.version}`, context, options.run);
-    await createRecordOnce(
-      context.storage,
-      runArtifactKeys(options.run).logged(name, record.version),
-      logged,
-      signal,
-    );
-    await createRecordOnce(
-      context.storage,
-      artifactKeys(name).loggedBy(record.version, options.run),
-      logged,
-      signal,
-    );
+  // The version exists from here on: what follows is bookkeeping that a later log of the same
+  // content redoes (every write is idempotent), so a failure is logged, not thrown.
+  await housekeeping(context, 'edges to parents', name, () => writeChildEdges(context, record));
+  const run = options.run;
+  if (run !== undefined) {
+    const logged = edge('logged', `${name}:v${record.version}`, context, run);
+    await housekeeping(context, "the run's logged edge", name, async () => {
+      await createRecordOnce(
+        context.storage,
+        runArtifactKeys(run).logged(name, record.version),
+        logged,
+        signal,
+      );
+      await createRecordOnce(
+        context.storage,
+        artifactKeys(name).loggedBy(record.version, run),
+        logged,
+        signal,
+      );
+    });
   }
-  await advanceLatest(context, name, record.version, options.run, signal);
+  await housekeeping(context, 'the latest alias', name, () =>
+    advanceLatest(context, name, record.version, run, signal),
+  );
   for (const alias of options.aliases ?? []) {
     await moveAlias(context, {
       name,
       alias,
       version: record.version,
-      ...(options.run === undefined ? {} : { run: options.run }),
+      ...(run === undefined ? {} : { run }),
       ...(signal === undefined ? {} : { signal }),
     });
   }
@@ -209,9 +190,26 @@ export async function logArtifact(
     version: record.version,
     reference: `${name}:v${record.version}`,
     digest: record.digest,
-    created: claim.won,
+    created: committed.created,
     record,
   };
+}
+
+/** Runs bookkeeping after the commit; a failure is logged with what was skipped. */
+async function housekeeping(
+  context: ArtifactContext,
+  what: string,
+  name: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    context.logger.warn(
+      { artifact: name, error: error instanceof Error ? error.message : String(error) },
+      `the version was created, but writing ${what} failed; logging the same content again writes it`,
+    );
+  }
 }
 
 function edge(

@@ -109,7 +109,11 @@ function validateStartAfter(startAfter: unknown): number {
   });
 }
 
-function refuseWithoutConditionalWrites(storage: Storage, prefix: string): void {
+/**
+ * Refuses a storage that cannot create only-if-absent: numbered versions need it.
+ * @throws CairnError `UNSUPPORTED` saying why and which backends have it.
+ */
+export function refuseWithoutConditionalWrites(storage: Storage, prefix: string): void {
   if (storage.capabilities.conditionalWrites) return;
   throw new CairnError({
     code: 'UNSUPPORTED',
