@@ -1,4 +1,9 @@
-import type { LineageEdge, LineageGraph, LineageNode } from '@cairn/kernel';
+import {
+  artifactTypes,
+  type LineageEdge,
+  type LineageGraph,
+  type LineageNode,
+} from '@cairn/kernel';
 
 // What every exporter needs from a graph: the same nodes and edges in the same order whatever
 // order the graph lists them in (so output is byte-for-byte stable), nodes for edge ends that
@@ -54,16 +59,7 @@ export function viewOf(graph: LineageGraph): GraphView {
 }
 
 /** The artifact types that get a style of their own; others are drawn as `other`. */
-export const styledTypes = [
-  'dataset',
-  'model',
-  'checkpoint',
-  'evaluation',
-  'metrics',
-  'experience-buffer',
-  'config',
-  'report',
-] as const;
+export const styledTypes = artifactTypes;
 
 /** What a node is drawn as: a run, a styled artifact type, another type, or missing. */
 export type NodeStyle = 'run' | (typeof styledTypes)[number] | 'other' | 'missing';

@@ -253,13 +253,22 @@ describe('content from the real world', () => {
     await symlink(snapshot, join(snapshot, 'loop'));
     const artifacts = createArtifactStore({ storage: createMemoryStorage() });
     const logged = await artifacts.log({ name: 'model-hf', type: 'model', directory: snapshot });
-    expect((await (await artifacts.get(logged.reference)).manifest()).map((entry) => entry.path)).toEqual([
-      'README.md',
-      'model.safetensors',
-    ]);
-    expect((await artifacts.log({ name: 'model-one', type: 'model', file: join(snapshot, 'model.safetensors') })).created).toBe(true);
+    expect(
+      (await (await artifacts.get(logged.reference)).manifest()).map((entry) => entry.path),
+    ).toEqual(['README.md', 'model.safetensors']);
+    expect(
+      (
+        await artifacts.log({
+          name: 'model-one',
+          type: 'model',
+          file: join(snapshot, 'model.safetensors'),
+        })
+      ).created,
+    ).toBe(true);
     await symlink(join(directory, 'nowhere'), join(snapshot, 'broken'));
-    const error = await rejection(artifacts.log({ name: 'model-hf', type: 'model', directory: snapshot }));
+    const error = await rejection(
+      artifacts.log({ name: 'model-hf', type: 'model', directory: snapshot }),
+    );
     expect(error.message).toContain('a link that leads nowhere');
   });
 
@@ -270,7 +279,9 @@ describe('content from the real world', () => {
       const folder = join(directory, `form-${index}`);
       await mkdir(folder, { recursive: true });
       await writeFile(join(folder, 'café.txt'.normalize(form)), 'same bytes');
-      digests.push((await artifacts.log({ name: 'dataset-u', type: 'dataset', directory: folder })).digest);
+      digests.push(
+        (await artifacts.log({ name: 'dataset-u', type: 'dataset', directory: folder })).digest,
+      );
     }
     expect(digests[0]).toBe(digests[1]);
   });
@@ -280,17 +291,32 @@ describe('content from the real world', () => {
     const artifacts = createArtifactStore({ storage });
     const presigned =
       'https://bucket.s3.amazonaws.com/data/x.parquet?X-Amz-Credential=AKIAEXAMPLE%2F20250810&X-Amz-Signature=deadbeefcafe';
-    const logged = await artifacts.log({ name: 'dataset-p', type: 'dataset', reference: { uri: presigned, etag: 'e1', size: 10 } });
+    const logged = await artifacts.log({
+      name: 'dataset-p',
+      type: 'dataset',
+      reference: { uri: presigned, etag: 'e1', size: 10 },
+    });
     const version = await artifacts.get(logged.reference);
     expect(version.uri).toBe('https://bucket.s3.amazonaws.com/data/x.parquet');
     expect(await version.manifest()).toEqual([
-      { path: 'x.parquet', uri: 'https://bucket.s3.amazonaws.com/data/x.parquet', etag: 'e1', size: 10 },
+      {
+        path: 'x.parquet',
+        uri: 'https://bucket.s3.amazonaws.com/data/x.parquet',
+        etag: 'e1',
+        size: 10,
+      },
     ]);
     for await (const info of storage.list({ prefix: '' })) {
-      expect(await text((await storage.get(info.key)).body), info.key).not.toContain('X-Amz-Signature');
+      expect(await text((await storage.get(info.key)).body), info.key).not.toContain(
+        'X-Amz-Signature',
+      );
     }
     const withPassword = await rejection(
-      artifacts.log({ name: 'dataset-p', type: 'dataset', reference: { uri: 'https://user:hunter2@host/x', etag: 'e', size: 1 } }),
+      artifacts.log({
+        name: 'dataset-p',
+        type: 'dataset',
+        reference: { uri: 'https://user:hunter2@host/x', etag: 'e', size: 1 },
+      }),
     );
     expect(withPassword.message).toContain('holds credentials');
     expect(withPassword.message).not.toContain('hunter2');
@@ -305,6 +331,8 @@ describe('content from the real world', () => {
     const sha256 = createHash('sha256').update('the real weights').digest('hex');
     await storage.put(blobKey(sha256), 'the evil weights');
     const logged = await artifacts.log({ name: 'model-a', type: 'model', file });
-    expect(await text(await (await artifacts.get(logged.reference)).open())).toBe('the real weights');
+    expect(await text(await (await artifacts.get(logged.reference)).open())).toBe(
+      'the real weights',
+    );
   });
 });

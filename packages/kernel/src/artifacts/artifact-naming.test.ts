@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../storage/memory-storage.js';
+import { recordingLogger } from '../testing/items-support.js';
 import { rejection } from '../testing/rejection.js';
 import { checkArtifactName, resolveArtifactNaming } from './artifact-naming.js';
 import { createArtifactStore } from './create-artifact-store.js';
@@ -78,25 +79,16 @@ describe('artifact naming conventions', () => {
     ).toThrow('expected a regular expression');
     expect(() => resolveArtifactNaming({ mode: 'strict' } as never)).toThrow('"mode"');
 
-    const warnings: string[] = [];
-    const logger = {
-      warn: (_fields: unknown, message: string) => warnings.push(message),
-      info: () => undefined,
-      debug: () => undefined,
-      error: () => undefined,
-      trace: () => undefined,
-      fatal: () => undefined,
-      child: () => logger,
-    };
+    const { logger, warnings } = recordingLogger();
     const artifacts = createArtifactStore({
       storage: createMemoryStorage(),
       naming: { mode: 'warn' },
-      logger: logger as never,
+      logger,
     });
     expect((await artifacts.log({ name: 'gsm8k', type: 'dataset', value: 1 })).reference).toBe(
       'gsm8k:v1',
     );
-    expect(warnings[0]).toContain('dataset-<name>');
+    expect(warnings[0]?.message).toContain('dataset-<name>');
     const strict = createArtifactStore({ storage: createMemoryStorage() });
     expect((await rejection(strict.log({ name: 'gsm8k', type: 'dataset', value: 1 }))).code).toBe(
       'INVALID_OPTIONS',

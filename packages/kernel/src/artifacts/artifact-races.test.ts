@@ -4,6 +4,7 @@ import type { Clock } from '../retry/clock.js';
 import { createSeededRandom } from '../retry/deterministic-random.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { recordingLogger } from '../testing/items-support.js';
 import { rejection } from '../testing/rejection.js';
 import { versionKey } from '../versions/version-keys.js';
 import { serialiseRecord } from './artifact-json.js';
@@ -235,19 +236,10 @@ describe('bookkeeping after the commit', () => {
         return inner.put(key, body, options);
       },
     };
-    const warnings: string[] = [];
-    const logger = {
-      warn: (_fields: unknown, message: string) => warnings.push(message),
-      info: () => undefined,
-      debug: () => undefined,
-      error: () => undefined,
-      trace: () => undefined,
-      fatal: () => undefined,
-      child: () => logger,
-    };
-    const artifacts = createArtifactStore({ storage, logger: logger as never });
+    const { logger, warnings } = recordingLogger();
+    const artifacts = createArtifactStore({ storage, logger });
     expect((await artifacts.log({ name: 'dataset-x', type: 'dataset', value: 1 })).version).toBe(1);
-    expect(warnings[0]).toContain('writing the latest alias failed');
+    expect(warnings[0]?.message).toContain('writing the latest alias failed');
     expect((await artifacts.use('dataset-x')).version).toBe(1);
     expect(await artifacts.aliases('dataset-x')).toEqual([
       { name: 'dataset-x', alias: 'latest', version: 1 },
