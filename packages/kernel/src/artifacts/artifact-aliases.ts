@@ -11,9 +11,13 @@ const maxAliasAttempts = 200;
 
 /** Options for {@link moveAlias}. */
 export interface MoveAliasOptions {
+  /** The artifact name. */
   readonly name: string;
+  /** The alias to move. */
   readonly alias: string;
+  /** The version to point it at. */
   readonly version: number;
+  /** The run moving it, recorded in the alias. */
   readonly run?: string;
   /**
    * Decides, against the version the alias points at now (undefined when it does not exist
@@ -21,6 +25,7 @@ export interface MoveAliasOptions {
    * one scores higher" holds however many writers race.
    */
   readonly when?: (current: number | undefined) => boolean | Promise<boolean>;
+  /** Cancels the move. */
   readonly signal?: AbortSignal;
 }
 

@@ -48,8 +48,11 @@ export type ArtifactContent =
 
 /** Content stored and described. */
 export interface PreparedContent {
+  /** Which kind of content it was given as. */
   readonly source: ArtifactSource;
+  /** What it holds, sorted by path. */
   readonly manifest: ArtifactManifest;
+  /** The one external object it points at, when it is a single reference. */
   readonly uri?: string;
 }
 

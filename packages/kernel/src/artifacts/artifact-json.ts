@@ -6,7 +6,9 @@ import { parseArtifactRecord } from './artifact-records.js';
 
 /** A record read with the etag to replace it by compare-and-swap. */
 export interface ReadRecord<Value> {
+  /** The parsed record. */
   readonly value: Value;
+  /** The stored object's etag, for `ifMatch`. */
   readonly etag: string;
 }
 

@@ -38,14 +38,25 @@ export async function addArtifactMetadata(
       );
       return merged;
     } catch (error) {
-      if (!isCairnError(error, 'PRECONDITION_FAILED')) throw error;
-      await context.clock.sleep(contentionDelay(context, attempt), signal);
+      if (!isCairnError(error, 'PRECONDITION_FAILED') && !isCairnError(error, 'CONFLICT'))
+        throw error;
+      try {
+        await context.clock.sleep(contentionDelay(context, attempt), signal);
+      } catch {
+        throw new CairnError({
+          code: 'ABORTED',
+          backend: 'artifacts',
+          message: `Adding metadata to "${name}:v${version}" was cancelled; what was added before stays.`,
+          cause: signal?.reason,
+        });
+      }
     }
   }
   throw new CairnError({
     code: 'RETRIES_EXHAUSTED',
     backend: 'artifacts',
     message: `Could not add metadata to "${name}:v${version}": other writers changed it ${maxMetadataAttempts} times in a row. Try again.`,
+    details: { name, version, attempts: maxMetadataAttempts },
   });
 }
 

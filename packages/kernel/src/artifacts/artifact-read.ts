@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -154,7 +154,7 @@ export async function downloadArtifact(
       });
     }
     await mkdir(dirname(target), { recursive: true });
-    const partial = join(dirname(target), `.${process.pid}.${Date.now()}.cairn-partial`);
+    const partial = join(dirname(target), `.${randomBytes(8).toString('hex')}.cairn-partial`);
     try {
       await pipeline(
         await openArtifactFile(context, record, entries, entry.path, signal),
