@@ -1,21 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CairnError,
-  type FallbackCandidate,
-  isCairnError,
-  retryWithFallback,
-  scrubErrorText,
-  silentLogger,
-  systemClock,
-} from '@cairn/kernel';
+import { silentLogger, systemClock } from '@cairn/kernel';
 import type { z } from 'zod';
 import type { ArchiveEntry } from './archive-entry.js';
 import {
   type ArchiveRun,
   type LlmArchiveOptions,
-  llmArchiveName,
   resolveArchiveOptions,
 } from './archive-options.js';
 import { type ArchiveStats, FailureWatch, StatsKeeper } from './archive-stats.js';
@@ -23,9 +13,7 @@ import { type ArchiveRepair, ArchiveWriter } from './archive-writer.js';
 import type { CallContext, StoredResponse } from './call-context.js';
 import { parseJsonAnswer } from './extract-json.js';
 import type { LlmAnswer, LlmCallOptions, LlmCallResult } from './llm-call.js';
-import { classifyLlmError, classifyLlmRetry, httpStatusOf, llmCallError } from './llm-errors.js';
-import { costOf } from './price-table.js';
-import { requestHash } from './request-hash.js';
+import { plainCall } from './plain-call.js';
 import { type LlmStreamCallOptions, type LlmStreamCallResult, streamCall } from './stream-call.js';
 import { type ArchiveVerification, verifyArchive } from './verify-archive.js';
 
@@ -128,46 +116,6 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
     return entry;
   };
 
-  const replay = async (
-    entry: ArchiveEntry,
-    call: LlmCallOptions,
-    hash: string,
-    callId: string,
-  ) => {
-    const stored = await context.readResponse(entry);
-    const answer = stored.answer as LlmAnswer;
-    const replayed = await record(
-      {
-        at: new Date(clock.now()).toISOString(),
-        run: runId,
-        ...(call.step === undefined ? {} : { step: call.step }),
-        ...(call.item === undefined ? {} : { item: call.item }),
-        requestedModel: call.model,
-        ...(entry.servedModel === undefined ? {} : { servedModel: entry.servedModel }),
-        ...(entry.provider === undefined ? {} : { provider: entry.provider }),
-        attempt: 1,
-        call: callId,
-        promptTokens: entry.promptTokens,
-        completionTokens: entry.completionTokens,
-        cost: { usd: 0 },
-        latencyMs: 0,
-        status: 'ok',
-        requestHash: hash,
-        replayed: true,
-      },
-      stored,
-    );
-    return {
-      ...answer,
-      requestedModel: call.model,
-      model: entry.servedModel ?? stored.model,
-      attempts: 1,
-      replayed: true,
-      seq: replayed.seq,
-      requestHash: hash,
-    } satisfies LlmCallResult;
-  };
-
   const context: CallContext = {
     runId,
     folder: writer.folder,
@@ -188,162 +136,7 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
     replaying,
     repair: writer.repair,
 
-    async call(call) {
-      checkCall(call);
-      const hash = requestHash(call.model, call.request);
-      const callId = randomUUID();
-      const previous = replaying ? answered.get(hash) : undefined;
-      if (previous !== undefined) return replay(previous, call, hash, callId);
-      let attempts = 0;
-      const candidates: FallbackCandidate<LlmCallResult>[] = [
-        call.model,
-        ...(call.fallback ?? []),
-      ].map((model) => ({
-        name: model,
-        run: async ({ signal }) => {
-          attempts += 1;
-          const attempt = attempts;
-          const started = clock.now();
-          const timeout = AbortSignal.timeout(settings.attemptTimeoutMs);
-          const attemptSignal = AbortSignal.any([signal, timeout]);
-          const base = {
-            run: runId,
-            ...(call.step === undefined ? {} : { step: call.step }),
-            ...(call.item === undefined ? {} : { item: call.item }),
-            requestedModel: call.model,
-            ...(call.provider === undefined ? {} : { provider: call.provider }),
-            attempt,
-            call: callId,
-            requestHash: hash,
-          };
-          let answer: LlmAnswer;
-          try {
-            answer = await untilAborted(
-              call.invoke({ model, attempt, signal: attemptSignal }),
-              attemptSignal,
-            );
-          } catch (thrown) {
-            const error =
-              timeout.aborted && !signal.aborted
-                ? Object.assign(new Error(`no answer within ${settings.attemptTimeoutMs} ms`), {
-                    name: 'TimeoutError',
-                    cause: thrown,
-                  })
-                : thrown;
-            const errorClass = signal.aborted ? 'Aborted' : classifyLlmError(error);
-            const httpStatus = httpStatusOf(error);
-            const message = scrubErrorText(error instanceof Error ? error.message : String(error));
-            await record(
-              {
-                ...base,
-                at: new Date(clock.now()).toISOString(),
-                servedModel: model,
-                promptTokens: null,
-                completionTokens: null,
-                cost: 'unknown',
-                latencyMs: Math.max(0, clock.now() - started),
-                status: signal.aborted ? 'aborted' : 'error',
-                errorClass,
-                ...(httpStatus === undefined ? {} : { httpStatus }),
-              },
-              {
-                format: 'cairn.llm-response/v1',
-                call: callId,
-                attempt,
-                model,
-                request: call.request,
-                status: signal.aborted ? 'aborted' : 'error',
-                error: {
-                  class: errorClass,
-                  message,
-                  ...(httpStatus === undefined ? {} : { httpStatus }),
-                },
-              },
-            );
-            throw error;
-          }
-          const served = answer.servedModel ?? model;
-          const promptTokens = answer.promptTokens ?? null;
-          const completionTokens = answer.completionTokens ?? null;
-          const cost = costOf(served, promptTokens, completionTokens, settings.prices);
-          if (call.accept !== undefined) {
-            try {
-              await call.accept(answer);
-            } catch (rejection) {
-              // A rejected answer was paid for: its tokens, cost and text are kept with the failure.
-              const error = rejectedAnswerError(served, rejection);
-              const errorClass = classifyLlmError(error);
-              const message = scrubErrorText(error.message);
-              await record(
-                {
-                  ...base,
-                  at: new Date(clock.now()).toISOString(),
-                  servedModel: served,
-                  promptTokens,
-                  completionTokens,
-                  cost,
-                  latencyMs: Math.max(0, clock.now() - started),
-                  status: 'error',
-                  errorClass,
-                },
-                {
-                  format: 'cairn.llm-response/v1',
-                  call: callId,
-                  attempt,
-                  model,
-                  request: call.request,
-                  status: 'error',
-                  answer,
-                  error: { class: errorClass, message },
-                },
-              );
-              throw error;
-            }
-          }
-          const entry = await record(
-            {
-              ...base,
-              at: new Date(clock.now()).toISOString(),
-              servedModel: served,
-              promptTokens,
-              completionTokens,
-              cost,
-              latencyMs: Math.max(0, clock.now() - started),
-              ...(answer.timeToFirstTokenMs === undefined
-                ? {}
-                : { timeToFirstTokenMs: answer.timeToFirstTokenMs }),
-              ...(answer.stream === undefined ? {} : { stream: answer.stream }),
-              status: answer.partial === true ? 'aborted' : 'ok',
-            },
-            {
-              format: 'cairn.llm-response/v1',
-              call: callId,
-              attempt,
-              model,
-              request: call.request,
-              status: answer.partial === true ? 'aborted' : 'ok',
-              answer,
-            },
-          );
-          return {
-            ...answer,
-            requestedModel: call.model,
-            model: served,
-            attempts: attempt,
-            replayed: false,
-            seq: entry.seq,
-            requestHash: hash,
-          };
-        },
-      }));
-      const outcome = await retryWithFallback(candidates, {
-        ...options.retry,
-        clock,
-        classify: classifyLlmRetry,
-        ...(call.signal === undefined ? {} : { signal: call.signal }),
-      });
-      return outcome.value;
-    },
+    call: (call) => plainCall(context, call),
 
     async callJson(jsonOptions) {
       const { schema, ...callOptions } = jsonOptions;
@@ -362,61 +155,4 @@ export async function openLlmArchive(options: LlmArchiveOptions): Promise<LlmArc
     close: () => writer.close(),
   };
   return archive;
-}
-
-/** The error of an answer `accept` rejected: retryable `InvalidResponse` unless it says otherwise. */
-function rejectedAnswerError(model: string, rejection: unknown): CairnError {
-  if (isCairnError(rejection)) return rejection;
-  return llmCallError({
-    model,
-    errorClass: 'InvalidResponse',
-    message: `the answer was rejected: ${rejection instanceof Error ? rejection.message : String(rejection)}`,
-    cause: rejection,
-  });
-}
-
-/**
- * `work`, or a rejection as soon as `signal` aborts: an attempt that ignores its signal (a
- * client without cancellation) must not hold the call past its timeout. What it resolves to
- * later is dropped, and its failure observed.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function checkCall(call: LlmCallOptions): void {
-  const problem =
-    typeof call?.model !== 'string' || call.model === ''
-      ? '"model" must be a non-empty string'
-      : typeof call.invoke !== 'function'
-        ? '"invoke" must be a function that asks the model'
-        : call.fallback !== undefined &&
-            (!Array.isArray(call.fallback) ||
-              call.fallback.some((model) => typeof model !== 'string' || model === ''))
-          ? '"fallback" must be a list of model names'
-          : new Set([call.model, ...(call.fallback ?? [])]).size !==
-              1 + (call.fallback?.length ?? 0)
-            ? 'a model appears twice in model and fallback'
-            : undefined;
-  if (problem === undefined) return;
-  throw new CairnError({
-    code: 'INVALID_OPTIONS',
-    backend: llmArchiveName,
-    message: `An LLM call's options are not valid: ${problem}.`,
-  });
 }
