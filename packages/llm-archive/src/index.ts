@@ -1,3 +1,8 @@
+export {
+  type ArchiveMiddlewareOptions,
+  archiveMiddleware,
+  summariseStreamParts,
+} from './ai-sdk-middleware.js';
 export * from './archive-entry.js';
 export type { IndexProblem } from './archive-index.js';
 export { archivePaths } from './archive-layout.js';

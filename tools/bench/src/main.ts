@@ -5,6 +5,7 @@ import { catalogBenchmark } from './benchmarks/catalog.js';
 import { checkpointSaveLoadBenchmark } from './benchmarks/checkpoint-save-load.js';
 import { checkpointStreamBenchmark } from './benchmarks/checkpoint-stream.js';
 import { fsListBenchmark } from './benchmarks/fs-list.js';
+import { llmArchiveRecordBenchmark } from './benchmarks/llm-archive-record.js';
 import { memoryListPageBenchmark } from './benchmarks/memory-list-page.js';
 import { mirroredBenchmark } from './benchmarks/mirrored.js';
 import { resumePointBenchmark } from './benchmarks/resume-point.js';
@@ -27,11 +28,12 @@ const benchmarks: readonly Benchmark[] = [
   resumePointBenchmark,
   catalogBenchmark,
   s3StreamedPutBenchmark,
+  llmArchiveRecordBenchmark,
 ];
 
 // Optional filter by name, e.g. `pnpm bench mirrored` while working on the mirror, or
 // `pnpm bench p1` / `pnpm bench checkpoint` for the checkpoint benchmarks, `pnpm bench p5` for
-// the resume point, `pnpm bench p3` for the catalog, `pnpm bench p6` (or `bench s3`) for storage-s3's streamed put.
+// the resume point, `pnpm bench p3` for the catalog, `pnpm bench p6` (or `bench s3`) for storage-s3's streamed put, `pnpm bench p4` for the LLM archive.
 const filter = process.argv[2]?.toLowerCase();
 const selected = benchmarks.filter(
   (benchmark) => filter === undefined || benchmark.name.includes(filter),
