@@ -1,6 +1,6 @@
 import { mkdir, readFile, truncate } from 'node:fs/promises';
 import { CairnError, type Logger, silentLogger } from '@cairn/kernel';
-import type { ArchiveEntry } from './archive-entry.js';
+import { type ArchiveEntry, archiveEntrySchema } from './archive-entry.js';
 import { type IndexContents, IndexFile, readIndex, responseDigest } from './archive-index.js';
 import { archivePaths } from './archive-layout.js';
 import type { Durability } from './durability.js';
@@ -11,6 +11,14 @@ import {
   type WrittenResponse,
   writeResponse,
 } from './response-objects.js';
+
+/** The fields a recorder gives; the writer adds the rest. */
+const recordFieldsSchema = archiveEntrySchema.omit({
+  seq: true,
+  prev: true,
+  response: true,
+  responseSha256: true,
+});
 
 /** What opening an archive repaired: the torn tail it cut off. */
 export interface ArchiveRepair {
@@ -147,6 +155,16 @@ export class ArchiveWriter {
         code: 'UNSUPPORTED',
         backend: 'llm-archive',
         message: `The LLM archive of run "${this.run}" is closed; open it again to record more calls.`,
+      });
+    }
+    const checked = recordFieldsSchema.safeParse(fields);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new CairnError({
+        code: 'INVALID_OPTIONS',
+        backend: 'llm-archive',
+        message: `An LLM archive entry is not valid at "${issue?.path.join('.') || '(entry)'}": ${issue?.message ?? 'invalid'}; nothing was recorded.`,
+        cause: checked.error,
       });
     }
     const written = await writeResponse(this.folder, this.paths.responseName, response);

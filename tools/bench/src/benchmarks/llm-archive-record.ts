@@ -129,7 +129,7 @@ async function measure(
   );
   // Warm-up: the JIT, the folders, the first file of each kind.
   await drive(callers, 5, async (call) => {
-    await writer.record(fields(-call - 1), Buffer.concat([bytes, Buffer.from(String(call))]));
+    await writer.record(fields(1_000_000 + call), Buffer.concat([bytes, Buffer.from(`w${call}`)]));
   });
   const cairn = await drive(callers, each, async (call) => {
     // Each record distinct: the responses are content-keyed.
