@@ -161,7 +161,9 @@ describe('bad entries', () => {
   it('are refused with a clear error before anything is written', async () => {
     const directory = await temporaryDirectory();
     const writer = await ArchiveWriter.open(directory, testRun, 'fsync');
-    await expect(writer.record({ ...entryFields('call'), item: -1 }, response('x'))).rejects.toMatchObject({
+    await expect(
+      writer.record({ ...entryFields('call'), item: -1 }, response('x')),
+    ).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
       message: expect.stringContaining('not valid at "item"'),
     });
