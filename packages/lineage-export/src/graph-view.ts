@@ -3,6 +3,7 @@ import {
   type LineageEdge,
   type LineageGraph,
   type LineageNode,
+  lineagePlaceholder,
 } from '@cairn/kernel';
 
 // What every exporter needs from a graph: the same nodes and edges in the same order whatever
@@ -12,24 +13,6 @@ import {
 /** Code-unit order: the same in every locale and runtime. */
 export function compareText(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
-}
-
-/** A placeholder for an id that only edges name. */
-function placeholder(id: string): LineageNode {
-  if (id.startsWith('run:')) {
-    const run = id.slice('run:'.length);
-    return { kind: 'run', id, run, pipeline: run.split('/')[0] ?? run, missing: true };
-  }
-  const at = id.lastIndexOf(':v');
-  const version = at > 0 ? Number(id.slice(at + 2)) : Number.NaN;
-  return {
-    kind: 'artifact',
-    id,
-    name: at > 0 ? id.slice(0, at) : id,
-    version: Number.isSafeInteger(version) ? version : 0,
-    type: 'unknown',
-    missing: true,
-  };
 }
 
 /** A graph's nodes and edges in a stable order, every edge end a node. */
@@ -49,7 +32,7 @@ export function viewOf(graph: LineageGraph): GraphView {
   const edges = new Map<string, LineageEdge>();
   for (const edge of graph.edges) {
     edges.set(`${edge.from}\u0000${edge.to}\u0000${edge.kind}`, edge);
-    for (const id of [edge.from, edge.to]) if (!byId.has(id)) byId.set(id, placeholder(id));
+    for (const id of [edge.from, edge.to]) if (!byId.has(id)) byId.set(id, lineagePlaceholder(id));
   }
   const nodes = [...byId.values()].sort((left, right) => compareText(left.id, right.id));
   const sortedEdges = [...edges.entries()]

@@ -9,6 +9,7 @@ export {
   type LineageEdgeKind,
   type LineageGraph,
   type LineageNode,
+  lineagePlaceholder,
   type RunLineageNode,
   runNodeId,
 } from './lineage-graph.js';

@@ -139,3 +139,24 @@ export function artifactNodeId(name: string, version: number): string {
 export function runNodeId(run: string): string {
   return `run:${run}`;
 }
+
+/**
+ * A `missing` placeholder for a node id that edges name but no record describes: a run
+ * (`run:<run id>`) or an artifact version (`<name>:v<n>`; version 0 when the id has none).
+ */
+export function lineagePlaceholder(id: string): LineageNode {
+  if (id.startsWith('run:')) {
+    const run = id.slice('run:'.length);
+    return { kind: 'run', id, run, pipeline: run.split('/')[0] ?? run, missing: true };
+  }
+  const at = id.lastIndexOf(':v');
+  const version = at > 0 ? Number(id.slice(at + 2)) : Number.NaN;
+  return {
+    kind: 'artifact',
+    id,
+    name: at > 0 ? id.slice(0, at) : id,
+    version: Number.isSafeInteger(version) ? version : 0,
+    type: 'unknown',
+    missing: true,
+  };
+}

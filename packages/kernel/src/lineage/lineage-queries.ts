@@ -1,5 +1,10 @@
 import { CairnError } from '../errors/cairn-error.js';
-import type { LineageEdge, LineageGraph, LineageNode } from './lineage-graph.js';
+import {
+  type LineageEdge,
+  type LineageGraph,
+  type LineageNode,
+  lineagePlaceholder,
+} from './lineage-graph.js';
 
 /** Options for {@link lineageAncestors} and {@link lineageDescendants}. */
 export interface LineageWalkOptions {
@@ -42,16 +47,7 @@ function adjacencyOf(graph: LineageGraph): Adjacency {
 
 /** The node an id names, or a missing placeholder when only edges name it. */
 function nodeOf(adjacency: Adjacency, id: string): LineageNode {
-  const node = adjacency.nodes.get(id);
-  if (node !== undefined) return node;
-  if (id.startsWith('run:')) {
-    const run = id.slice('run:'.length);
-    return { kind: 'run', id, run, pipeline: run.split('/')[0] ?? run, missing: true };
-  }
-  const colon = id.lastIndexOf(':v');
-  const name = colon > 0 ? id.slice(0, colon) : id;
-  const version = colon > 0 ? Number(id.slice(colon + 2)) : 0;
-  return { kind: 'artifact', id, name, version, type: 'unknown', missing: true };
+  return adjacency.nodes.get(id) ?? lineagePlaceholder(id);
 }
 
 function requireNode(adjacency: Adjacency, id: string, what: string): void {
