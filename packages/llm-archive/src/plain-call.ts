@@ -8,9 +8,9 @@ import {
 } from '@cairn/kernel';
 import type { ArchiveEntry } from './archive-entry.js';
 import { llmArchiveName } from './archive-options.js';
-import type { CallContext } from './call-context.js';
+import { type CallContext, recordFailedAttempt } from './call-context.js';
 import type { LlmAnswer, LlmCallOptions, LlmCallResult } from './llm-call.js';
-import { classifyLlmError, classifyLlmRetry, httpStatusOf, llmCallError } from './llm-errors.js';
+import { classifyLlmError, classifyLlmRetry, llmCallError } from './llm-errors.js';
 import { costOf } from './price-table.js';
 import { requestHash } from './request-hash.js';
 
@@ -62,36 +62,14 @@ export async function plainCall(
                   cause: thrown,
                 })
               : thrown;
-          const errorClass = signal.aborted ? 'Aborted' : classifyLlmError(error);
-          const httpStatus = httpStatusOf(error);
-          const message = scrubErrorText(error instanceof Error ? error.message : String(error));
-          await context.record(
-            {
-              ...base,
-              at: new Date(context.clock.now()).toISOString(),
-              servedModel: model,
-              promptTokens: null,
-              completionTokens: null,
-              cost: 'unknown',
-              latencyMs: Math.max(0, context.clock.now() - started),
-              status: signal.aborted ? 'aborted' : 'error',
-              errorClass,
-              ...(httpStatus === undefined ? {} : { httpStatus }),
-            },
-            {
-              format: 'cairn.llm-response/v1',
-              call: callId,
-              attempt,
-              model,
-              request: call.request,
-              status: signal.aborted ? 'aborted' : 'error',
-              error: {
-                class: errorClass,
-                message,
-                ...(httpStatus === undefined ? {} : { httpStatus }),
-              },
-            },
-          );
+          await recordFailedAttempt(context, {
+            fields: { ...base, servedModel: model },
+            model,
+            request: call.request,
+            started,
+            error,
+            aborted: signal.aborted,
+          });
           throw error;
         }
         const served = answer.servedModel ?? model;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type FallbackCandidate, retryWithFallback, scrubErrorText } from '@cairn/kernel';
-import type { CallContext, EntryFields } from './call-context.js';
+import { type CallContext, type EntryFields, recordFailedAttempt } from './call-context.js';
 import type { LlmAnswer, LlmAttempt } from './llm-call.js';
-import { classifyLlmError, classifyLlmRetry, httpStatusOf } from './llm-errors.js';
+import { classifyLlmError, classifyLlmRetry } from './llm-errors.js';
 import { costOf } from './price-table.js';
 import { requestHash } from './request-hash.js';
 
@@ -132,34 +132,14 @@ export async function streamCall(
         });
         return { body, model, attempt, started };
       } catch (error) {
-        const errorClass = signal.aborted ? 'Aborted' : classifyLlmError(error);
-        const httpStatus = httpStatusOf(error);
-        await context.record(
-          {
-            ...base(model, attempt),
-            at: now(),
-            promptTokens: null,
-            completionTokens: null,
-            cost: 'unknown',
-            latencyMs: Math.max(0, context.clock.now() - started),
-            status: signal.aborted ? 'aborted' : 'error',
-            errorClass,
-            ...(httpStatus === undefined ? {} : { httpStatus }),
-          },
-          {
-            format: 'cairn.llm-response/v1',
-            call: callId,
-            attempt,
-            model,
-            request: options.request,
-            status: 'error',
-            error: {
-              class: errorClass,
-              message: scrubErrorText(error instanceof Error ? error.message : String(error)),
-              ...(httpStatus === undefined ? {} : { httpStatus }),
-            },
-          },
-        );
+        await recordFailedAttempt(context, {
+          fields: base(model, attempt),
+          model,
+          request: options.request,
+          started,
+          error,
+          aborted: signal.aborted,
+        });
         throw error;
       }
     },
